@@ -1,0 +1,80 @@
+"""Command-line entry point: ``hipcam COMMAND ...``.
+
+Each sub-command lives in its own module exposing ``add_arguments(parser)`` and
+``run(args) -> int``; heavy imports happen inside ``run`` so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import signal
+import sys
+
+from hipcam import __version__
+from hipcam.errors import EXIT_INTERRUPTED, HipcamError
+
+#: command name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "analyse": ("hipcam.commands.analyse", "analyse one recorded video: counts, smoothness, plots"),
+    "live": ("hipcam.commands.live", "count live from a camera (or a video played as one)"),
+    "history": ("hipcam.commands.history", "list stored live sessions and plot progress"),
+    "batch": ("hipcam.commands.batch", "score a folder, glob or manifest of videos in parallel"),
+    "synth": ("hipcam.synth.cli", "render a synthetic video with exact ground truth"),
+}
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:  # pragma: no cover - signal path
+    raise KeyboardInterrupt
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with one sub-parser per command."""
+    parser = argparse.ArgumentParser(
+        prog="hipcam",
+        description="Count and score seated hip external rotation repetitions from a camera.",
+    )
+    parser.add_argument("--version", action="version", version=f"hipcam {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue  # optional command whose module is not available
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=(module.__doc__ or help_text).strip().splitlines()[0],
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        return int(args._run(args) or 0)
+    except HipcamError as exc:
+        print(f"hipcam {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"hipcam {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the hipcam CLI (one module each)."""
