@@ -1,0 +1,232 @@
+"""Pose stage: MediaPipe Tasks ``PoseLandmarker`` in VIDEO mode, one tracked person per frame.
+
+Image landmarks are kept in pixels, world landmarks in metres (hip-centred, as MediaPipe gives
+them), with per-landmark visibility. When several people are in view, the person chosen at the
+start is the largest and most central one, and from then on the one nearest to where that person
+was (so a passer-by never takes over); frames with more than one person are counted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hipcam.errors import HipcamError
+
+# BlazePose landmark indices used by hipcam.
+NOSE = 0
+L_SHOULDER, R_SHOULDER = 11, 12
+L_HIP, R_HIP = 23, 24
+L_KNEE, R_KNEE = 25, 26
+L_ANKLE, R_ANKLE = 27, 28
+L_HEEL, R_HEEL = 29, 30
+L_FOOT, R_FOOT = 31, 32
+N_LANDMARKS = 33
+
+#: Where the bundled model lives in a source checkout / editable install.
+DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "pose_landmarker_full.task"
+
+
+def default_model_path() -> Path:
+    """The model used when ``--model`` is not given (``$HIPCAM_MODEL`` overrides)."""
+    env = os.environ.get("HIPCAM_MODEL")
+    return Path(env) if env else DEFAULT_MODEL
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence the native libraries' log lines written straight to file descriptor 2."""
+    if os.environ.get("HIPCAM_DEBUG"):
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+@dataclass
+class PoseSample:
+    """The tracked person's landmarks in one frame."""
+
+    image_xy_px: np.ndarray  # (33, 2) pixels
+    visibility: np.ndarray  # (33,) 0..1
+    world_xyz_m: np.ndarray  # (33, 3) metres, hip-centred
+    n_people: int
+
+
+class PoseEstimator:
+    """A ``PoseLandmarker`` in VIDEO mode that follows one person.
+
+    Parameters
+    ----------
+    model_path:
+        A MediaPipe ``.task`` bundle; default :func:`default_model_path`.
+    num_poses:
+        How many people MediaPipe may report per frame (the tracked one is picked among them).
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        num_poses: int = 2,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        path = Path(model_path) if model_path else default_model_path()
+        if not path.is_file():
+            raise HipcamError(f"pose model not found: {path} (see models/README.md or --model)")
+        with _quiet_native_stderr():
+            from mediapipe.tasks.python import BaseOptions, vision
+
+            options = vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(path)),
+                running_mode=vision.RunningMode.VIDEO,
+                num_poses=num_poses,
+                min_pose_detection_confidence=min_detection_confidence,
+                min_pose_presence_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+            try:
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            except Exception as exc:  # mediapipe raises RuntimeError/ValueError
+                msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise HipcamError(f"cannot load pose model {path}: {msg}") from None
+        self.model_path = path
+        self._last_ts_ms = -1
+        self._last_center: np.ndarray | None = None
+        self._first_call = True
+
+    def detect(self, rgb: np.ndarray, t_s: float) -> PoseSample | None:
+        """Landmarks of the tracked person in an RGB ``uint8`` frame at time ``t_s`` (seconds)."""
+        import mediapipe as mp
+
+        ts_ms = max(int(round(t_s * 1000.0)), self._last_ts_ms + 1)
+        self._last_ts_ms = ts_ms
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self._first_call:
+            with _quiet_native_stderr():
+                result = self._landmarker.detect_for_video(image, ts_ms)
+            self._first_call = False
+        else:
+            result = self._landmarker.detect_for_video(image, ts_ms)
+        if not result.pose_landmarks:
+            return None
+        h, w = rgb.shape[:2]
+        people = []
+        for lms, wlms in zip(result.pose_landmarks, result.pose_world_landmarks, strict=False):
+            xy = np.array([(p.x * w, p.y * h) for p in lms], dtype=np.float32)
+            vis = np.array([p.visibility or 0.0 for p in lms], dtype=np.float32)
+            world = np.array([(p.x, p.y, p.z) for p in wlms], dtype=np.float32)
+            people.append((xy, vis, world))
+        idx = self._choose(people, w, h)
+        xy, vis, world = people[idx]
+        self._last_center = xy[[L_HIP, R_HIP]].mean(axis=0)
+        return PoseSample(xy, vis, world, len(people))
+
+    def _choose(self, people: list, w: int, h: int) -> int:
+        if len(people) == 1:
+            return 0
+        if self._last_center is not None:
+            d = [np.linalg.norm(p[0][[L_HIP, R_HIP]].mean(axis=0) - self._last_center) for p in people]
+            return int(np.argmin(d))
+        scores = []
+        for xy, _, _ in people:
+            span = xy.max(axis=0) - xy.min(axis=0)
+            area = float(span[0] * span[1]) / (w * h)
+            off = np.linalg.norm((xy.mean(axis=0) - (w / 2, h / 2)) / (w, h))
+            scores.append(area - 0.5 * off)
+        return int(np.argmax(scores))
+
+    def close(self) -> None:
+        """Release the native graph (safe to call twice)."""
+        lm = getattr(self, "_landmarker", None)
+        if lm is not None:
+            self._landmarker = None
+            with contextlib.suppress(Exception), _quiet_native_stderr():
+                lm.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+@dataclass
+class PoseSeries:
+    """Per-frame pose of one video; missing frames hold NaN (and visibility 0)."""
+
+    t_s: np.ndarray  # (N,)
+    frame_index: np.ndarray  # (N,) int
+    image_xy_px: np.ndarray  # (N, 33, 2)
+    visibility: np.ndarray  # (N, 33)
+    world_xyz_m: np.ndarray  # (N, 33, 3)
+    max_people: int = 0
+    multi_person_frames: int = 0
+
+    @property
+    def detected(self) -> np.ndarray:
+        """Boolean (N,): a person was found in the frame."""
+        return np.isfinite(self.image_xy_px[:, L_HIP, 0])
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+
+@dataclass
+class PoseSeriesBuilder:
+    """Accumulates :class:`PoseSample` objects into a :class:`PoseSeries`."""
+
+    t_s: list = field(default_factory=list)
+    frame_index: list = field(default_factory=list)
+    xy: list = field(default_factory=list)
+    vis: list = field(default_factory=list)
+    world: list = field(default_factory=list)
+    max_people: int = 0
+    multi_person_frames: int = 0
+
+    def add(self, index: int, t_s: float, sample: PoseSample | None) -> None:
+        self.t_s.append(t_s)
+        self.frame_index.append(index)
+        if sample is None:
+            self.xy.append(np.full((N_LANDMARKS, 2), np.nan, np.float32))
+            self.vis.append(np.zeros(N_LANDMARKS, np.float32))
+            self.world.append(np.full((N_LANDMARKS, 3), np.nan, np.float32))
+            return
+        self.xy.append(sample.image_xy_px)
+        self.vis.append(sample.visibility)
+        self.world.append(sample.world_xyz_m)
+        self.max_people = max(self.max_people, sample.n_people)
+        self.multi_person_frames += sample.n_people > 1
+
+    def build(self) -> PoseSeries:
+        n = len(self.t_s)
+        return PoseSeries(
+            t_s=np.asarray(self.t_s, dtype=np.float64),
+            frame_index=np.asarray(self.frame_index, dtype=np.int64),
+            image_xy_px=np.asarray(self.xy, np.float32).reshape(n, N_LANDMARKS, 2),
+            visibility=np.asarray(self.vis, np.float32).reshape(n, N_LANDMARKS),
+            world_xyz_m=np.asarray(self.world, np.float32).reshape(n, N_LANDMARKS, 3),
+            max_people=self.max_people,
+            multi_person_frames=self.multi_person_frames,
+        )

@@ -1,0 +1,179 @@
+"""Repetition detector and set grouping for one leg. Pure Python/numpy, no I/O.
+
+A rep is one excursion of the leg from rest into external rotation and back. The detector is a
+small state machine fed one sample at a time (the rest-relative, low-passed angle in degrees), so
+the same object serves ``hipcam live`` and ``hipcam analyse``; the offline path simply feeds the
+whole series (:func:`detect_reps`).
+
+Thresholds adapt to the person's range of motion (ROM) without tuning:
+
+* a rep **starts** when the angle rises above ``enter = clip(0.4 · ROM, 5°, 8°)`` where ROM is
+  the median peak of the last five reps (12° before the first): fidgets and jitter below 5°
+  never start a rep, and 10°–45° reps all do;
+* it **returns** when the angle falls below ``leave = clip(0.25 · peak, 2.5°, enter − 2.5°)``
+  (hysteresis of at least 2.5°), and **ends** once it is back near rest
+  (≤ max(1°, 0.1 · peak)), has turned upward again, or 0.6 s after returning;
+* a return that stops short of rest and swings out again (a "valley" below half the peak followed
+  by a rise of max(4°, 0.25 · peak)) ends the rep there and starts the next one;
+* a rep must last between :data:`MIN_REP_S` and :data:`MAX_REP_S`; a gap in the pose longer than
+  the resampler bridges aborts the rep in progress.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_ENTER_DEG = 5.0
+MAX_ENTER_DEG = 8.0
+MIN_HYSTERESIS_DEG = 2.5
+INITIAL_ROM_DEG = 12.0
+MIN_REP_S = 0.35
+MAX_REP_S = 12.0
+SETTLE_S = 0.6
+DEFAULT_PAUSE_BREAK_S = 3.0
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One detected repetition (times in seconds from the video, indices into the grid)."""
+
+    start_s: float
+    peak_s: float
+    end_s: float
+    peak_deg: float  # rest-relative peak angle: the rep's range of motion
+    start_index: int
+    peak_index: int
+    end_index: int
+    final_index: int  # sample at which the detector became sure (end_index ≤ final_index)
+
+
+@dataclass(frozen=True)
+class RepSet:
+    """Consecutive reps separated by less than the pause break."""
+
+    start_s: float
+    end_s: float
+    reps: int
+    first_rep: int  # index into the leg's rep list
+
+
+class RepDetector:
+    """Online rep detector for one leg; :meth:`update` returns a :class:`Rep` when one ends."""
+
+    def __init__(self) -> None:
+        self.peaks_deg: list[float] = []
+        self._state = "rest"
+        self._i = -1
+        self._reset_rest(math.nan, -1, math.nan)
+
+    # -- thresholds -----------------------------------------------------------------------
+    @property
+    def rom_estimate_deg(self) -> float:
+        recent = self.peaks_deg[-5:]
+        return float(np.median(recent)) if recent else INITIAL_ROM_DEG
+
+    @property
+    def enter_deg(self) -> float:
+        return float(np.clip(0.4 * self.rom_estimate_deg, MIN_ENTER_DEG, MAX_ENTER_DEG))
+
+    def _leave_deg(self, peak: float) -> float:
+        return float(np.clip(0.25 * peak, MIN_HYSTERESIS_DEG, self.enter_deg - MIN_HYSTERESIS_DEG))
+
+    # -- state ----------------------------------------------------------------------------
+    def _reset_rest(self, t: float, i: int, x: float) -> None:
+        self._state = "rest"
+        self._cand_t, self._cand_i, self._cand_x = t, i, x
+
+    def _begin(self, start_t: float, start_i: int, t: float, x: float) -> None:
+        self._state = "out"
+        self._start_t, self._start_i = start_t, start_i
+        self._peak_t, self._peak_i, self._peak_x = t, self._i, x
+        self._valley_t, self._valley_i, self._valley_x = t, self._i, x
+
+    def update(self, t_s: float, angle_deg: float) -> Rep | None:
+        """Feed one grid sample: time (s) and rest-relative filtered angle (deg, NaN = gap)."""
+        self._i += 1
+        i, x = self._i, angle_deg
+        if not math.isfinite(x):
+            self._reset_rest(math.nan, -1, math.nan)
+            return None
+        if self._state == "rest":
+            level = max(1.0, 0.1 * self.rom_estimate_deg)
+            if not math.isfinite(self._cand_x) or x <= level or x <= self._cand_x:
+                self._cand_t, self._cand_i = t_s, i
+                self._cand_x = min(x, self._cand_x) if math.isfinite(self._cand_x) else x
+            if x > self.enter_deg:
+                self._begin(self._cand_t, self._cand_i, t_s, x)
+            return None
+        if self._state == "out":
+            if x > self._peak_x:
+                self._peak_t, self._peak_i, self._peak_x = t_s, i, x
+                self._valley_t, self._valley_i, self._valley_x = t_s, i, x
+            elif x < self._valley_x:
+                self._valley_t, self._valley_i, self._valley_x = t_s, i, x
+            # a return that stops short of rest and swings out again: split at the valley
+            if (self._valley_x < 0.5 * self._peak_x
+                    and x - self._valley_x > max(4.0, 0.25 * self._peak_x)):
+                rep = self._finish(self._valley_t, self._valley_i, i)
+                self._begin(self._valley_t, self._valley_i, t_s, x)
+                return rep
+            if x < self._leave_deg(self._peak_x):
+                self._state = "return"
+                self._return_t = t_s
+                self._min_t, self._min_i, self._min_x = t_s, i, x
+            return None
+        # state == "return"
+        if x < self._min_x:
+            self._min_t, self._min_i, self._min_x = t_s, i, x
+        near_rest = x <= max(1.0, 0.1 * self._peak_x)
+        turned_up = x > self._min_x + 1.0
+        timed_out = t_s - self._return_t >= SETTLE_S
+        if x > self.enter_deg and x > self._min_x + MIN_HYSTERESIS_DEG:
+            rep = self._finish(self._min_t, self._min_i, i)
+            self._begin(self._min_t, self._min_i, t_s, x)
+            return rep
+        if near_rest or turned_up or timed_out:
+            end_t, end_i = (t_s, i) if near_rest else (self._min_t, self._min_i)
+            rep = self._finish(end_t, end_i, i)
+            self._reset_rest(end_t, end_i, x)
+            return rep
+        return None
+
+    def _finish(self, end_t: float, end_i: int, final_i: int) -> Rep | None:
+        duration = end_t - self._start_t
+        if not (MIN_REP_S <= duration <= MAX_REP_S) or self._peak_x <= self.enter_deg:
+            return None
+        self.peaks_deg.append(self._peak_x)
+        return Rep(self._start_t, self._peak_t, end_t, self._peak_x,
+                   self._start_i, self._peak_i, end_i, final_i)
+
+
+def detect_reps(t_s: np.ndarray, angle_deg: np.ndarray) -> list[Rep]:
+    """Offline detection over a whole uniform series (exactly the online detector, in a loop)."""
+    det = RepDetector()
+    reps = []
+    for t, x in zip(np.asarray(t_s, float), np.asarray(angle_deg, float), strict=True):
+        rep = det.update(float(t), float(x))
+        if rep is not None:
+            reps.append(rep)
+    return reps
+
+
+def group_sets(reps: list[Rep], pause_break_s: float = DEFAULT_PAUSE_BREAK_S) -> list[RepSet]:
+    """Group reps into continuous sets: a rest of ``pause_break_s`` or more starts a new set."""
+    sets: list[RepSet] = []
+    first = 0
+    for k in range(1, len(reps) + 1):
+        if k == len(reps) or reps[k].start_s - reps[k - 1].end_s >= pause_break_s:
+            if k > first:
+                sets.append(RepSet(reps[first].start_s, reps[k - 1].end_s, k - first, first))
+            first = k
+    return sets
+
+
+def longest_set(sets: list[RepSet]) -> int:
+    """Number of reps in the longest continuous set (0 when there are none)."""
+    return max((s.reps for s in sets), default=0)

@@ -1,0 +1,282 @@
+"""Streaming analysis of a session: pose samples in, per-leg reps, sets and smoothness out.
+
+:class:`SessionAnalyzer` is fed one frame's pose at a time (``push``) and emits an event for every
+finished rep, so ``hipcam live`` and ``hipcam analyse`` share every line of the signal path;
+``analyse`` feeds a whole video and calls :meth:`SessionAnalyzer.result`.
+
+Per frame and leg: the signed 2D shin angle (corrected for camera yaw) or, when the camera looks
+from further than 50° to the side, the 3D shin rotation (see :mod:`hipcam.angles`); legs whose
+knee or ankle visibility is below :data:`MIN_VISIBILITY` count as missing. Then: uniform
+resampling with short-gap bridging, a 3 Hz causal low-pass, the rolling rest angle, and the rep
+detector (:mod:`hipcam.filtering`, :mod:`hipcam.reps`). When a rep ends its raw angle is low-passed
+forward-backward at 5 Hz, differentiated, split at the peak into the outward and return strokes,
+each trimmed to where its speed exceeds 10% of its peak (the movement itself, not the
+still moments around it), and each stroke's speed profile is scored (:mod:`hipcam.smoothness`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hipcam import angles, pose
+from hipcam.filtering import (
+    DETECT_CUTOFF_HZ,
+    MAX_GAP_S,
+    CausalLowpass,
+    RollingBaseline,
+    UniformResampler,
+    zero_phase_lowpass,
+)
+from hipcam.reps import DEFAULT_PAUSE_BREAK_S, Rep, RepDetector, RepSet, group_sets, longest_set
+from hipcam.smoothness import JERKY_BELOW, ldlj, mean_score, sparc, sparc_to_score, stroke_core
+
+LEGS = ("left", "right")
+MIN_VISIBILITY = 0.5
+YAW_WINDOW_S = 5.0
+_LEG_IDX = {
+    "left": (pose.L_HIP, pose.L_KNEE, pose.L_ANKLE, pose.R_KNEE),
+    "right": (pose.R_HIP, pose.R_KNEE, pose.R_ANKLE, pose.L_KNEE),
+}
+# resampled channels: 2D signed angle L, R; 3D angle L, R; camera yaw
+_CH_2D = {"left": 0, "right": 1}
+_CH_3D = {"left": 2, "right": 3}
+_CH_YAW = 4
+_N_CH = 5
+_SMOOTH_PAD_S = 0.3
+
+
+@dataclass(frozen=True)
+class RepResult:
+    """A rep with its smoothness figures."""
+
+    rep: Rep
+    sparc_out: float
+    sparc_back: float
+    ldlj_out: float
+    ldlj_back: float
+    smoothness_score: float
+
+    @property
+    def jerky(self) -> bool:
+        return bool(np.isfinite(self.smoothness_score) and self.smoothness_score < JERKY_BELOW)
+
+    @property
+    def sparc(self) -> float:
+        return float(np.nanmean([self.sparc_out, self.sparc_back]))
+
+    @property
+    def ldlj(self) -> float:
+        return float(np.nanmean([self.ldlj_out, self.ldlj_back]))
+
+    def to_dict(self) -> dict:
+        r = self.rep
+        return {
+            "start_s": round(r.start_s, 3), "peak_s": round(r.peak_s, 3), "end_s": round(r.end_s, 3),
+            "duration_s": round(r.end_s - r.start_s, 3), "rom_deg": round(r.peak_deg, 2),
+            "sparc": _r(self.sparc), "ldlj": _r(self.ldlj),
+            "sparc_out": _r(self.sparc_out), "sparc_back": _r(self.sparc_back),
+            "ldlj_out": _r(self.ldlj_out), "ldlj_back": _r(self.ldlj_back),
+            "smoothness_score": _r(self.smoothness_score, 1), "jerky": self.jerky,
+        }
+
+
+def _r(x: float, nd: int = 4) -> float | None:
+    return round(float(x), nd) if x is not None and math.isfinite(x) else None
+
+
+@dataclass
+class LegResult:
+    """Everything hipcam found for one leg."""
+
+    reps: list[RepResult]
+    sets: list[RepSet]
+    method: str  # "2d" or "3d": which angle estimate drove the detector
+    gaps: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def longest_continuous_set(self) -> int:
+        return longest_set(self.sets)
+
+    @property
+    def smoothness_score(self) -> float:
+        return mean_score([r.smoothness_score for r in self.reps])
+
+    @property
+    def jerky_reps(self) -> int:
+        return sum(r.jerky for r in self.reps)
+
+    @property
+    def mean_rom_deg(self) -> float:
+        return float(np.mean([r.rep.peak_deg for r in self.reps])) if self.reps else float("nan")
+
+    def to_dict(self) -> dict:
+        sets = []
+        for s in self.sets:
+            scores = [r.smoothness_score for r in self.reps[s.first_rep : s.first_rep + s.reps]]
+            sets.append({"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3),
+                         "reps": s.reps, "smoothness_score": _r(mean_score(scores), 1)})
+        return {
+            "reps": len(self.reps),
+            "longest_continuous_set": self.longest_continuous_set,
+            "sets": sets,
+            "smoothness_score": _r(self.smoothness_score, 1),
+            "jerky_reps": self.jerky_reps,
+            "mean_rom_deg": _r(self.mean_rom_deg, 2),
+            "angle_method": self.method,
+            "gaps": [{"start_s": round(a, 3), "end_s": round(b, 3)} for a, b in self.gaps],
+            "reps_detail": [r.to_dict() for r in self.reps],
+        }
+
+
+@dataclass(frozen=True)
+class RepEvent:
+    """Emitted by :meth:`SessionAnalyzer.push` when a leg finishes a rep."""
+
+    leg: str
+    result: RepResult
+    count: int  # reps of this leg so far
+    current_set: int  # reps in the leg's current continuous set
+
+
+def frame_angles(sample: pose.PoseSample | None) -> np.ndarray:
+    """Raw per-frame channels: signed 2D angle L/R, 3D angle L/R (deg), camera yaw (deg)."""
+    out = np.full(_N_CH, np.nan)
+    if sample is None:
+        return out
+    xy, vis, world = sample.image_xy_px, sample.visibility, sample.world_xyz_m
+    for leg, (hip, knee, ankle, other_knee) in _LEG_IDX.items():
+        if min(vis[knee], vis[ankle]) < MIN_VISIBILITY:
+            continue
+        a2 = angles.shin_angle_2d_deg(xy[knee], xy[ankle])
+        out[_CH_2D[leg]] = float(a2 * angles.toward_other_leg_sign(xy[knee, 0], xy[other_knee, 0]))
+        out[_CH_3D[leg]] = float(
+            angles.shin_rotation_3d_deg(world[hip], world[knee], world[ankle], world[other_knee]))
+    out[_CH_YAW] = float(angles.camera_yaw_deg(world[pose.L_HIP], world[pose.R_HIP]))
+    return out
+
+
+class _LegStream:
+    def __init__(self, fs_hz: float) -> None:
+        self.lowpass = CausalLowpass(DETECT_CUTOFF_HZ, fs_hz)
+        self.baseline = RollingBaseline(fs_hz)
+        self.detector = RepDetector()
+        self.raw: list[float] = []
+        self.filtered: list[float] = []
+        self.rest: list[float] = []
+        self.methods: list[str] = []
+        self.reps: list[RepResult] = []
+
+
+class SessionAnalyzer:
+    """Feed pose samples frame by frame; get rep events and, at the end, the whole result.
+
+    Parameters
+    ----------
+    fs_hz : the analysis rate (the video's frame rate divided by the stride).
+    pause_break_s : a rest at least this long ends a continuous set.
+    """
+
+    def __init__(self, fs_hz: float, pause_break_s: float = DEFAULT_PAUSE_BREAK_S) -> None:
+        self.fs_hz = float(fs_hz)
+        self.pause_break_s = pause_break_s
+        self._resampler = UniformResampler(self.fs_hz, _N_CH, MAX_GAP_S)
+        self._legs = {leg: _LegStream(self.fs_hz) for leg in LEGS}
+        self._yaw: deque[float] = deque(maxlen=max(int(YAW_WINDOW_S * self.fs_hz), 1))
+        self.t_s: list[float] = []
+        self.raw_2d: dict[str, list[float]] = {leg: [] for leg in LEGS}
+        self.raw_3d: dict[str, list[float]] = {leg: [] for leg in LEGS}
+        self.yaw_deg: list[float] = []
+
+    def push(self, t_s: float, sample: pose.PoseSample | None) -> list[RepEvent]:
+        """Add one frame's pose (None when no person was found); return finished reps."""
+        return self._consume(self._resampler.push(t_s, frame_angles(sample)))
+
+    def finish(self) -> list[RepEvent]:
+        """Flush samples held back for gap bridging (call once at the end of the stream)."""
+        return self._consume(self._resampler.flush())
+
+    def _consume(self, rows: list[tuple[float, np.ndarray]]) -> list[RepEvent]:
+        events = []
+        for t, ch in rows:
+            self.t_s.append(t)
+            if math.isfinite(ch[_CH_YAW]):
+                self._yaw.append(ch[_CH_YAW])
+            yaw = float(np.median(self._yaw)) if self._yaw else 0.0
+            self.yaw_deg.append(yaw)
+            for leg in LEGS:
+                a2, a3 = ch[_CH_2D[leg]], ch[_CH_3D[leg]]
+                self.raw_2d[leg].append(a2)
+                self.raw_3d[leg].append(a3)
+                if yaw <= angles.MAX_YAW_FOR_2D_DEG:
+                    value, method = float(angles.correct_foreshortening_deg(a2, yaw)), "2d"
+                else:
+                    value, method = float(a3), "3d"
+                ev = self._leg_sample(leg, t, value, method)
+                if ev is not None:
+                    events.append(ev)
+        return events
+
+    def _leg_sample(self, leg: str, t: float, value: float, method: str) -> RepEvent | None:
+        s = self._legs[leg]
+        s.raw.append(value)
+        s.methods.append(method)
+        f = s.lowpass.step(value)
+        rest = s.baseline.step(f)
+        s.filtered.append(f)
+        s.rest.append(rest)
+        rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan)
+        if rep is None:
+            return None
+        res = self._score(s, rep)
+        s.reps.append(res)
+        sets = group_sets([r.rep for r in s.reps], self.pause_break_s)
+        return RepEvent(leg, res, len(s.reps), sets[-1].reps if sets else 0)
+
+    def _score(self, s: _LegStream, rep: Rep) -> RepResult:
+        pad = int(round(_SMOOTH_PAD_S * self.fs_hz))
+        lo = max(rep.start_index - pad, 0)
+        seg = np.asarray(s.raw[lo : rep.final_index + 1], dtype=float)
+        finite = np.isfinite(seg)
+        if not finite.all():  # only possible in the pre-roll pad: drop up to the last NaN
+            cut = int(np.flatnonzero(~finite)[-1]) + 1
+            lo, seg = lo + cut, seg[cut:]
+        smooth = zero_phase_lowpass(seg, self.fs_hz)
+        speed = np.abs(np.gradient(smooth) * self.fs_hz)
+        a, p, e = rep.start_index - lo, rep.peak_index - lo, rep.end_index - lo
+        out = stroke_core(speed[max(a, 0) : p + 1])
+        back = stroke_core(speed[p : e + 1])
+        s_out, s_back = sparc(out, self.fs_hz), sparc(back, self.fs_hz)
+        score = mean_score([sparc_to_score(s_out), sparc_to_score(s_back)])
+        return RepResult(rep, s_out, s_back, ldlj(out, self.fs_hz), ldlj(back, self.fs_hz), score)
+
+    # -- queries --------------------------------------------------------------------------
+    def reps(self, leg: str) -> list[RepResult]:
+        return list(self._legs[leg].reps)
+
+    def sets(self, leg: str) -> list[RepSet]:
+        return group_sets([r.rep for r in self._legs[leg].reps], self.pause_break_s)
+
+    def leg_result(self, leg: str) -> LegResult:
+        s = self._legs[leg]
+        t = np.asarray(self.t_s)
+        _, gaps = angles.interpolate_short_gaps(t, np.asarray(s.raw), MAX_GAP_S)
+        methods = [m for m, v in zip(s.methods, s.raw, strict=True) if math.isfinite(v)]
+        method = max(set(methods), key=methods.count) if methods else "2d"
+        return LegResult(list(s.reps), self.sets(leg), method, gaps)
+
+    def series(self) -> dict[str, np.ndarray]:
+        """The per-sample arrays on the analysis grid (for CSV and plots)."""
+        out: dict[str, np.ndarray] = {"t_s": np.asarray(self.t_s),
+                                      "camera_yaw_deg": np.asarray(self.yaw_deg)}
+        for leg in LEGS:
+            s = self._legs[leg]
+            out[f"{leg}_angle_2d_deg"] = np.asarray(self.raw_2d[leg])
+            out[f"{leg}_angle_3d_deg"] = np.asarray(self.raw_3d[leg])
+            out[f"{leg}_angle_deg"] = np.asarray(s.raw)
+            out[f"{leg}_filtered_deg"] = np.asarray(s.filtered)
+            out[f"{leg}_rest_deg"] = np.asarray(s.rest)
+        return out
