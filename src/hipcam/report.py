@@ -1,0 +1,142 @@
+"""Reporting for one analysed video: human summary, JSON, per-frame CSV, plot, annotated video.
+
+All writers create parent folders, write to a temporary file and rename it into place, so a
+failure half-way (disk full, interrupted) never leaves a truncated result behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from hipcam.errors import OutputError
+from hipcam.session import LEGS
+
+TARGET_REPS = 100
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and an atomic rename."""
+    p = Path(path)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, p)
+        except BaseException:
+            with_suppress_unlink(tmp)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {p}: {exc.strerror or exc}") from None
+
+
+def with_suppress_unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _fmt(x: float | None, spec: str = ".0f", none: str = "–") -> str:
+    return none if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
+
+
+def summary_text(doc: dict, target: int = TARGET_REPS) -> str:
+    """A short human summary per leg from a ``hipcam.analysis/1`` document."""
+    v = doc["video"]
+    lines = [f"{v['path']}: {v['duration_s']:.1f} s, {v['frames']} frames at {v['fps']:.3g} fps"]
+    for leg in LEGS:
+        d = doc["legs"][leg]
+        best = d["longest_continuous_set"]
+        pct = min(100.0, 100.0 * best / target) if target else 0.0
+        bar = "#" * int(round(pct / 5)) + "." * (20 - int(round(pct / 5)))
+        lines.append(
+            f"  {leg:5s} leg: {d['reps']:3d} reps, longest continuous set {best:3d} "
+            f"[{bar}] {pct:.0f}% of {target}")
+        if d["reps"]:
+            lines.append(
+                f"             mean range of motion {_fmt(d['mean_rom_deg'], '.0f')}°, "
+                f"smoothness {_fmt(d['smoothness_score'])}/100, "
+                f"jerky reps {d['jerky_reps']}, sets {[s['reps'] for s in d['sets']]}")
+    for w in doc.get("warnings", []):
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)
+
+
+def json_bytes(doc: dict) -> bytes:
+    return (json.dumps(doc, indent=2, allow_nan=False) + "\n").encode()
+
+
+def csv_bytes(series: dict[str, np.ndarray]) -> bytes:
+    """Per-sample angles as CSV (one row per analysis sample; empty cells are missing values)."""
+    cols = list(series)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    arrays = [np.asarray(series[c], dtype=float) for c in cols]
+    for i in range(len(arrays[0])):
+        w.writerow(["" if not math.isfinite(a[i]) else f"{a[i]:.4f}" for a in arrays])
+    return buf.getvalue().encode()
+
+
+def plot_png(doc: dict, series: dict[str, np.ndarray], target: int = TARGET_REPS) -> bytes:
+    """Angle vs time per leg with reps marked and coloured by smoothness, as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = np.asarray(series["t_s"])
+    fig, axes = plt.subplots(2, 1, figsize=(12, 6.5), sharex=True, constrained_layout=True)
+    for ax, leg in zip(axes, LEGS, strict=True):
+        d = doc["legs"][leg]
+        rel = np.asarray(series[f"{leg}_filtered_deg"]) - np.asarray(series[f"{leg}_rest_deg"])
+        ax.plot(t, np.asarray(series[f"{leg}_angle_deg"]) - np.asarray(series[f"{leg}_rest_deg"]),
+                color="0.75", lw=0.8, label="angle (raw)")
+        ax.plot(t, rel, color="k", lw=1.2, label="angle (filtered)")
+        for k, r in enumerate(d["reps_detail"]):
+            score = r["smoothness_score"]
+            color = _score_color(score)
+            ax.axvspan(r["start_s"], r["end_s"], color=color, alpha=0.25, lw=0)
+            ax.annotate(f"{k + 1}", (r["peak_s"], r["rom_deg"]), textcoords="offset points",
+                        xytext=(0, 3), ha="center", fontsize=7)
+        for g in d["gaps"]:
+            ax.axvspan(g["start_s"], g["end_s"], color="0.5", alpha=0.15, hatch="//", lw=0)
+        title = (f"{leg} leg: {d['reps']} reps, longest set {d['longest_continuous_set']}/{target}"
+                 f", smoothness {_fmt(d['smoothness_score'])}/100, jerky {d['jerky_reps']}"
+                 f" ({d['angle_method']} angle)")
+        ax.set_title(title, fontsize=10, loc="left")
+        ax.set_ylabel("external rotation (°)")
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("time in video (s)")
+    from matplotlib.patches import Patch
+
+    axes[0].legend(handles=[Patch(color=_score_color(90), alpha=0.4, label="smooth rep (≥ 70)"),
+                            Patch(color=_score_color(60), alpha=0.4, label="fair (50–70)"),
+                            Patch(color=_score_color(20), alpha=0.4, label="jerky (< 50)")],
+                   loc="upper right", fontsize=8)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _score_color(score: float | None) -> str:
+    if score is None or not math.isfinite(score):
+        return "#888888"
+    if score >= 70:
+        return "#2ca02c"
+    if score >= 50:
+        return "#ff9f1c"
+    return "#d62728"
