@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--csv", metavar="PATH", help="write per-frame angles as CSV here")
     p.add_argument("--plot", metavar="PATH", help="write a PNG plot: angle vs time, reps, smoothness")
     p.add_argument("--annotate", metavar="PATH", help="write an mp4 with skeleton and running counts")
-    p.add_argument("--model", metavar="PATH", help="MediaPipe pose .task bundle (default: bundled full model)")
+    p.add_argument("--model", metavar="PATH", help="MediaPipe pose .task bundle (default: bundled)")
     p.add_argument("--stride", type=int, default=1, metavar="N",
                    help="analyse every Nth frame (default 1; 2 halves the work at 30 fps)")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
