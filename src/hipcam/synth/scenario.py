@@ -26,7 +26,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from hipcam.errors import EXIT_USAGE, HipcamError, InputMissingError
 
@@ -45,17 +45,17 @@ BODY_PRESETS: dict[str, dict[str, Any]] = {
         "skin": "#d9a98c",
     },
     "slim_female": {
-        "phenotype": {"gender": 1.0, "age": 0.72, "muscle": 0.4, "weight": 0.2,
+        "phenotype": {"gender": 1.0, "age": 0.72, "muscle": 0.5, "weight": 0.1,
                       "height": 0.4, "proportions": 0.6},
         "skin": "#e8c0a4",
     },
     "heavy_male": {
-        "phenotype": {"gender": 0.0, "age": 0.8, "muscle": 0.5, "weight": 0.95,
+        "phenotype": {"gender": 0.0, "age": 0.8, "muscle": 0.1, "weight": 1.0,
                       "height": 0.6, "proportions": 0.4},
         "skin": "#b98462",
     },
     "older": {
-        "phenotype": {"gender": 0.3, "age": 0.93, "muscle": 0.25, "weight": 0.6,
+        "phenotype": {"gender": 0.3, "age": 0.93, "muscle": 0.2, "weight": 0.7,
                       "height": 0.4, "proportions": 0.5},
         "skin": "#e0b49a",
     },
@@ -123,7 +123,7 @@ class FidgetSegment:
     type: str = "fidget"
 
 
-Segment = Union[RestSegment, RepsSegment, FidgetSegment]
+Segment = RestSegment | RepsSegment | FidgetSegment
 
 
 @dataclass

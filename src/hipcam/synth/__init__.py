@@ -1,0 +1,9 @@
+"""Synthetic ground-truth videos of seated hip external rotation (``hipcam synth``).
+
+Modules: :mod:`~hipcam.synth.scenario` (what to render: dataclasses, JSON/YAML loading and
+validation), :mod:`~hipcam.synth.motion` (pure numpy: schedules -> per-frame angles and the
+truth), :mod:`~hipcam.synth.body` (anny posing, needs torch), :mod:`~hipcam.synth.render`
+(pyrender/OSMesa scene, video and truth files) and :mod:`~hipcam.synth.cli`.
+
+Only ``scenario`` and ``motion`` are imported eagerly-safe: they need numpy alone.
+"""
