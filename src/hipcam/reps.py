@@ -7,9 +7,9 @@ whole series (:func:`detect_reps`).
 
 Thresholds adapt to the person's range of motion (ROM) without tuning:
 
-* a rep **starts** when the angle rises above ``enter = clip(0.4 · ROM, 5°, 8°)`` where ROM is
+* a rep **starts** when the angle rises above ``enter = clip(0.4 · ROM, 6°, 9°)`` where ROM is
   the median peak of the last five reps (12° before the first): fidgets and jitter below 5°
-  never start a rep, and 10°–45° reps all do;
+  never start a rep (6° leaves room for the rest angle's own jitter), and 10°–45° reps all do;
 * it **returns** when the angle falls below ``leave = clip(0.25 · peak, 2.5°, enter − 2.5°)``
   (hysteresis of at least 2.5°), and **ends** once it is back near rest
   (≤ max(1°, 0.1 · peak)), has turned upward again, or 0.6 s after returning;
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MIN_ENTER_DEG = 5.0
-MAX_ENTER_DEG = 8.0
+MIN_ENTER_DEG = 6.0
+MAX_ENTER_DEG = 9.0
 MIN_HYSTERESIS_DEG = 2.5
 INITIAL_ROM_DEG = 12.0
 MIN_REP_S = 0.35

@@ -76,23 +76,17 @@ def ldlj(speed: np.ndarray, fs: float) -> float:
 
 
 def stroke_core(speed: np.ndarray, frac: float = STROKE_ONSET_FRACTION) -> np.ndarray:
-    """The contiguous part of a speed profile around its peak where speed ≥ ``frac`` · peak.
+    """The part of a speed profile from the first to the last sample with speed ≥ ``frac`` · peak.
 
     Movement onset/offset by a speed threshold: the still moments before and after a stroke
-    carry only measurement noise, which would otherwise be scored as jerk.
+    carry only measurement noise, which would otherwise be scored as jerk. The stops *inside* a
+    stop-and-go stroke are kept (they are what makes it jerky).
     """
     v = np.asarray(speed, dtype=float)
     if v.size == 0 or not np.isfinite(v).all():
         return v
-    m = int(np.argmax(v))
-    above = v >= frac * v[m]
-    a = m
-    while a > 0 and above[a - 1]:
-        a -= 1
-    b = m
-    while b < v.size - 1 and above[b + 1]:
-        b += 1
-    return v[a : b + 1]
+    above = np.flatnonzero(v >= frac * v.max())
+    return v[above[0] : above[-1] + 1]
 
 
 def sparc_to_score(sparc_value: float) -> float:
