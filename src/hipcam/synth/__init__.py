@@ -7,3 +7,9 @@ truth), :mod:`~hipcam.synth.body` (anny posing, needs torch), :mod:`~hipcam.synt
 
 Only ``scenario`` and ``motion`` are imported eagerly-safe: they need numpy alone.
 """
+
+import os as _os
+
+# PyOpenGL picks its platform at first import: make offscreen OSMesa the default before
+# anything (pyrender) imports it. An explicit PYOPENGL_PLATFORM (e.g. "egl") wins.
+_os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
