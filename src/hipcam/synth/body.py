@@ -162,7 +162,7 @@ class SeatedBody:
             upper_len = np.linalg.norm(elbow - shoulder)
             fore_len = np.linalg.norm(wrist - elbow)
             # hand target: on top of the thigh, a bit more than half way to the knee
-            target = hip + 0.55 * (knee_seated - hip)
+            target = hip + 0.72 * (knee_seated - hip)
             target = target + np.array([0.0, 0.0, 0.10])
             target[0] = hip[0] + sx * 0.05
             # elbow: below the shoulder, slightly out and back, at upper_len from it

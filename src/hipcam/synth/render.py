@@ -91,8 +91,11 @@ def vertex_regions(body: SeatedBody) -> np.ndarray:
     v = body.rest_vertices
     head_base = body.rest_heads[body.bone_index["head"]]
     top_z = v[:, 2].max()
+    waist_z = body.rest_heads[body.bone_index["upperleg01.L"], 2] + 0.09
     for i, n in enumerate(names):
         if n.startswith(("pelvis", "upperleg", "lowerleg")) or n == "root":
+            regions[i] = REGION_TROUSERS
+        elif n.startswith("spine") and v[i, 2] < waist_z:
             regions[i] = REGION_TROUSERS
         elif n.startswith(("spine", "clavicle", "shoulder", "upperarm01")):
             regions[i] = REGION_SHIRT
