@@ -1,0 +1,272 @@
+"""Score a folder, glob or manifest of videos in parallel: resumable, with a summary and an HTML report.
+
+Each INPUT is a folder (searched recursively for video files), a glob pattern (quote it; ``**``
+recurses) or a CSV manifest with the columns path, patient_id, recorded_at, notes (relative paths
+are resolved against the manifest's folder).
+
+Results go to a SQLite database (default OUT/hipcam-results.db), one row per video content
+(SHA-256) and analysis version, each committed as it arrives: re-running the same command skips
+what is done, so an interrupted batch continues where it stopped. Failed videos are kept as
+failed until you pass --retry-failed.
+
+Writes OUT/summary.csv, OUT/videos/*.json (hipcam.analysis/1) and *.png, and OUT/index.html (a
+sortable table, a page per patient with progress over recording dates, a page per video).
+Exit status 1 when any video failed.
+
+Examples:
+  hipcam batch recordings/ --out results/
+  hipcam batch 'clinic/**/*.mov' manifest.csv --out results/ --workers 4 --timeout 900
+  hipcam batch manifest.csv --out results/ --retry-failed
+  hipcam batch /shared/videos --out /shared/results --scheduler tcp://10.0.0.5:8786
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from hipcam.reps import DEFAULT_PAUSE_BREAK_S
+
+#: Same as :data:`hipcam.report.TARGET_REPS` (not imported: that pulls in SciPy, slowing --help).
+TARGET_REPS = 100
+DEFAULT_TIMEOUT_S = 3600.0
+DB_NAME = "hipcam-results.db"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog = __doc__.split("\n", 2)[2]
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="a folder, a quoted glob pattern or a CSV manifest (several allowed)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
+    p.add_argument("--db", metavar="PATH", help=f"results database (default: DIR/{DB_NAME})")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help=f"local worker processes (default: number of cores, {os.cpu_count()})")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask distributed cluster instead, e.g. tcp://HOST:8786 "
+                        "(needs hipcam[dask]; videos must be at the same paths on the workers)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
+                   help=f"most seconds one video may take; its worker is then replaced "
+                        f"(default {DEFAULT_TIMEOUT_S:g}; 0 = no limit)")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="analyse again the videos that failed in an earlier run")
+    p.add_argument("--model", metavar="PATH", help="MediaPipe pose .task bundle (default: bundled)")
+    p.add_argument("--stride", type=int, default=1, metavar="N",
+                   help="analyse every Nth frame (default 1)")
+    p.add_argument("--pause-break", type=float, default=DEFAULT_PAUSE_BREAK_S, metavar="S",
+                   help=f"a rest this long (s) ends a continuous set (default {DEFAULT_PAUSE_BREAK_S})")
+    p.add_argument("--target", type=int, default=TARGET_REPS, metavar="N",
+                   help=f"the goal for one continuous set (default {TARGET_REPS})")
+    p.add_argument("--no-report", dest="report", action="store_false",
+                   help="skip the HTML report (summary.csv and JSON are still written)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument("-q", "--quiet", action="store_true", help="only the final totals line")
+
+
+def _validate(args: argparse.Namespace) -> None:
+    from hipcam.errors import EXIT_USAGE, HipcamError
+
+    if args.workers < 1:
+        raise HipcamError("--workers must be at least 1", EXIT_USAGE)
+    if args.stride < 1:
+        raise HipcamError("--stride must be at least 1", EXIT_USAGE)
+    if args.pause_break <= 0:
+        raise HipcamError("--pause-break must be positive", EXIT_USAGE)
+    if args.target < 1:
+        raise HipcamError("--target must be at least 1", EXIT_USAGE)
+    if args.timeout < 0:
+        raise HipcamError("--timeout must be 0 (no limit) or positive", EXIT_USAGE)
+
+
+def _prepare_out_dir(out: Path) -> None:
+    from hipcam.errors import OutputError
+
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {out}: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK):
+        raise OutputError(f"cannot write to {out}: permission denied")
+
+
+def settings_key(model_sha256: str, stride: int, pause_break_s: float, target: int) -> str:
+    """The settings part of a result key: results made with other settings are not reused."""
+    return f"model={model_sha256[:16]};stride={stride};pause_break_s={pause_break_s:g};target={target}"
+
+
+def hash_entries(entries: list, store: object, progress: object | None = None,
+                 threads: int = 4) -> dict[str, str]:
+    """``{path: sha256 or 'error:<message>'}`` for every entry, using the store's hash cache."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hipcam.batch.store import sha256_file
+
+    out: dict[str, str] = {}
+    todo: list[tuple[str, int, int]] = []
+    for e in entries:
+        try:
+            st = os.stat(e.path)
+        except FileNotFoundError:
+            out[e.path] = f"error:no such file: {e.path}"
+            continue
+        except OSError as exc:
+            out[e.path] = f"error:cannot read {e.path}: {exc.strerror or exc}"
+            continue
+        if not os.path.isfile(e.path):
+            out[e.path] = f"error:{e.path} is not a file"
+            continue
+        cached = store.cached_hash(e.path, st.st_size, st.st_mtime_ns)
+        if cached:
+            out[e.path] = cached
+        else:
+            todo.append((e.path, st.st_size, st.st_mtime_ns))
+
+    def one(item: tuple[str, int, int]) -> tuple[str, int, int, str]:
+        path, size, mtime = item
+        try:
+            return path, size, mtime, sha256_file(path)
+        except OSError as exc:
+            return path, size, mtime, f"error:cannot read {path}: {exc.strerror or exc}"
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for k, (path, size, mtime, digest) in enumerate(pool.map(one, todo), start=1):
+            out[path] = digest
+            if not digest.startswith("error:"):
+                store.remember_hash(path, size, mtime, digest)
+            if progress is not None:
+                progress(k, len(todo))
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from hipcam import ANALYSIS_VERSION
+    from hipcam.batch import htmlreport, outputs
+    from hipcam.batch.inputs import discover
+    from hipcam.batch.runner import Job, connect_dask, run_dask, run_local
+    from hipcam.batch.store import ResultStore, sha256_file
+    from hipcam.batch.worker import AnalysisTask, Outcome
+    from hipcam.errors import EXIT_FAILED, InputMissingError
+    from hipcam.pose import default_model_path
+    from hipcam.progress import ProgressBar
+
+    _validate(args)
+    t_start = time.monotonic()
+    entries = discover(args.inputs)
+    if not entries:
+        raise InputMissingError(f"no video files found in {' '.join(args.inputs)}")
+    out = Path(args.out)
+    _prepare_out_dir(out)
+    model = Path(args.model) if args.model else default_model_path()
+    if not model.is_file():
+        raise InputMissingError(f"pose model not found: {model}")
+    model_path = str(model.resolve())
+    params = settings_key(sha256_file(model_path), args.stride, args.pause_break, args.target)
+    show = not args.quiet
+    client = None
+    if args.scheduler:
+        client = connect_dask(args.scheduler)  # fail early, before any hashing
+
+    def say(msg: str) -> None:
+        if show:
+            print(msg, file=sys.stderr, flush=True)
+
+    with ResultStore(args.db or out / DB_NAME, ANALYSIS_VERSION, params) as store:
+        bar_on = False if args.quiet else args.progress
+        hbar = ProgressBar("hashing", unit="files", enabled=bar_on)
+        try:
+            hashes = hash_entries(entries, store, hbar.update)
+        finally:
+            hbar.close()
+        statuses = store.statuses(h for h in hashes.values() if not h.startswith("error:"))
+        jobs: dict[str, Job] = {}
+        for e in entries:
+            h = hashes[e.path]
+            if h.startswith("error:") or h in jobs:
+                continue
+            st = statuses.get(h)
+            if st is None or (st == "failed" and args.retry_failed):
+                jobs[h] = Job(h, e.path)
+        n_unique = len({h for h in hashes.values() if not h.startswith("error:")})
+        where = args.scheduler or f"{min(args.workers, max(len(jobs), 1))} local worker(s)"
+        say(f"hipcam batch: {len(entries)} video(s), {n_unique - len(jobs)} already scored, "
+            + (f"{len(jobs)} to analyse on {where}" if jobs else "nothing to analyse"))
+
+        task = AnalysisTask(model_path=model_path, stride=args.stride,
+                            pause_break_s=args.pause_break, target_reps=args.target)
+        bar = ProgressBar("scoring", unit="videos", enabled=bar_on)
+        done = {"ok": 0, "failed": 0}
+        analysed: set[str] = set()
+
+        def on_result(job: Job, outcome: Outcome) -> None:
+            store.put(job.key, outcome["status"], job.path, error=outcome.get("error"),
+                      doc=outcome.get("doc"), plot_png=outcome.get("plot_png"),
+                      elapsed_s=outcome.get("elapsed_s"), worker=outcome.get("worker"))
+            analysed.add(job.key)
+            done[outcome["status"]] += 1
+            bar.update(done["ok"] + done["failed"], len(jobs))
+
+        job_list = list(jobs.values())
+        bar.update(0, len(job_list))
+        try:
+            if client is not None:
+                run_dask(job_list, task, on_result, client, timeout_s=args.timeout)
+            else:
+                run_local(job_list, task, on_result, workers=args.workers, timeout_s=args.timeout)
+        except KeyboardInterrupt:
+            bar.close()
+            print(f"hipcam batch: stopped after {len(analysed)} of {len(job_list)} video(s); "
+                  f"those results are saved in {store.path}: run the same command again to "
+                  "continue", file=sys.stderr)
+            raise
+        finally:
+            bar.close()
+            if client is not None:
+                client.close()
+
+        rows: list[outputs.BatchRow] = []
+        for e in entries:
+            h = hashes[e.path]
+            if h.startswith("error:"):
+                rows.append(outputs.BatchRow(e, "failed", error=h[len("error:"):]))
+                continue
+            res = store.get(h)
+            if res is None:  # cannot happen unless the database was changed under us
+                rows.append(outputs.BatchRow(e, "failed", error="no result stored", sha256=h))
+                continue
+            row = outputs.BatchRow(e, res.status, error=res.error or "", sha256=h, doc=res.doc,
+                                   plot_png=res.plot_png, has_plot=res.plot_png is not None,
+                                   from_earlier_run=h not in analysed)
+            outputs.write_video_files(out, row)
+            if args.report:
+                htmlreport.write_video_page(out, row, args.target)
+            row.slim()
+            rows.append(row)
+        for r in rows:
+            if not r.sha256 and args.report:
+                htmlreport.write_video_page(out, r, args.target)
+
+    n_ok = sum(r.status == "ok" and not r.from_earlier_run for r in rows)
+    n_skipped = sum(r.status == "ok" and r.from_earlier_run for r in rows)
+    failed = [r for r in rows if r.status == "failed"]
+    old_failed = sum(r.from_earlier_run for r in failed)
+    totals = (f"{len(rows)} video(s): {n_ok} ok, {len(failed)} failed, {n_skipped} skipped "
+              "(already scored)")
+    if old_failed:
+        totals += f"; {old_failed} of the failures are from an earlier run (--retry-failed redoes them)"
+    summary = outputs.write_summary(out, rows)
+    index = htmlreport.write_report(out, rows, args.target, totals) if args.report else None
+    if show:
+        for r in failed[:20]:
+            print(f"failed: {r.entry.path}: {r.error}", file=sys.stderr)
+        if len(failed) > 20:
+            print(f"... and {len(failed) - 20} more (see {summary})", file=sys.stderr)
+    elapsed = time.monotonic() - t_start
+    print(f"hipcam batch: {totals} in {elapsed:.1f} s; summary {summary}"
+          + (f", report {index}" if index else ""))
+    return EXIT_FAILED if failed else 0
