@@ -34,6 +34,7 @@ def write_annotated(result: AnalysisResult, out_path: str | Path,
         raise OutputError(f"cannot write video {out}")
     ends = {leg: np.array([r.rep.end_s for r in result.legs[leg].reps]) for leg in LEGS}
     by_index = {int(ix): k for k, ix in enumerate(result.pose.frame_index)}
+    written = 0
     try:
         for fr in iter_frames(cap, info, stride=result.stride):
             k = by_index.get(fr.index)
@@ -45,12 +46,32 @@ def write_annotated(result: AnalysisResult, out_path: str | Path,
             counts = {leg: int(np.sum(ends[leg] <= fr.t_s)) for leg in LEGS}
             draw_counts(img, counts, fr.t_s)
             writer.write(img)
+            written += 1
             if progress:
                 progress(fr.index + 1, info.frames)
+    except BaseException:
+        writer.release()
+        _unlink(tmp)  # interrupted or failed: no half-written video is left behind
+        raise
     finally:
         writer.release()
         cap.release()
+    # cv2.VideoWriter reports no write errors (e.g. a full disk): check the file it produced
+    check = cv2.VideoCapture(str(tmp))
+    ok = check.isOpened() and int(check.get(cv2.CAP_PROP_FRAME_COUNT)) >= written
+    check.release()
+    if not ok:
+        _unlink(tmp)
+        raise OutputError(f"cannot write video {out}: the written file is incomplete (disk full?)")
     try:
         os.replace(tmp, out)
     except OSError as exc:
+        _unlink(tmp)
         raise OutputError(f"cannot write {out}: {exc.strerror}") from None
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -8,16 +8,46 @@ rate footage keeps its true timing. Rotation metadata (phone videos) is applied 
 from __future__ import annotations
 
 import math
+import os
 import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-import numpy as np
 
-from hipcam.errors import BadVideoError, InputMissingError
+def _quiet_env() -> None:
+    if not os.environ.get("HIPCAM_DEBUG"):
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+
+
+_quiet_env()  # before cv2 is imported, so OpenCV's logger starts quiet
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from hipcam.errors import BadVideoError, InputMissingError  # noqa: E402
+
+
+def quiet_video_logs() -> None:
+    """Keep FFmpeg's and OpenCV's own log lines (corrupt packets, missing index, ...) off stderr.
+
+    hipcam reports every problem itself as one line; the native libraries would otherwise print
+    dozens of lines for one damaged file. ``HIPCAM_DEBUG=1`` keeps their output. FFmpeg reads its
+    level when OpenCV opens the first file, so this runs at import and again in :func:`open_video`
+    (harmless, and it covers a ``cv2`` imported by someone else first).
+    """
+    if os.environ.get("HIPCAM_DEBUG"):
+        return
+    _quiet_env()
+    try:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    except Exception:  # pragma: no cover - builds without cv2.utils.logging
+        pass
+
+
+quiet_video_logs()
 
 #: Frame rates outside this range in the metadata are treated as wrong.
 _SANE_FPS = (1.0, 480.0)
@@ -48,8 +78,55 @@ class Frame:
     bgr: np.ndarray
 
 
+def _mp4_without_index(p: Path) -> bool:
+    """True for an MP4/MOV whose top-level boxes hold media data but no ``moov`` index.
+
+    That is what a recording cut off before it was finished looks like (phones and most encoders
+    write the index last); FFmpeg cannot read such a file at all.
+    """
+    try:
+        with open(p, "rb") as fh:
+            size = p.stat().st_size
+            pos, boxes = 0, set()
+            while pos + 8 <= size and len(boxes) < 64:
+                fh.seek(pos)
+                head = fh.read(16)
+                if len(head) < 8:
+                    break
+                n, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if n == 1 and len(head) == 16:
+                    n = int.from_bytes(head[8:16], "big")
+                elif n == 0:
+                    n = size - pos
+                if n < 8 or not kind.isalnum() and kind not in (b"free", b"skip"):
+                    break
+                boxes.add(kind)
+                pos += n
+    except OSError:
+        return False
+    return b"ftyp" in boxes and b"moov" not in boxes
+
+
+def _open_capture(p: Path) -> cv2.VideoCapture:
+    """A ``VideoCapture`` on the FFmpeg backend with the file's rotation applied.
+
+    The backend is chosen explicitly so that a name such as ``take%02d.mp4`` is not taken for an
+    image sequence; orientation (``CAP_PROP_ORIENTATION_AUTO``) is on so phone videos with a
+    rotation flag come out as they are displayed.
+    """
+    try:
+        has_ffmpeg = cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG)
+    except Exception:  # pragma: no cover - very old OpenCV
+        has_ffmpeg = True
+    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG if has_ffmpeg else cv2.CAP_ANY)
+    if cap.isOpened():
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # the default, made explicit
+    return cap
+
+
 def open_video(path: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:
     """Open a video file and validate it; raises a :class:`HipcamError` with a one-line message."""
+    quiet_video_logs()
     p = Path(path)
     if not p.exists():
         raise InputMissingError(f"no such file: {p}")
@@ -63,32 +140,64 @@ def open_video(path: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:
         raise InputMissingError(f"cannot read {p}: {exc.strerror}") from None
     if size == 0:
         raise BadVideoError(f"{p} is empty (0 bytes)")
-    cap = cv2.VideoCapture(str(p))
+    try:
+        cap = _open_capture(p)
+    except cv2.error as exc:  # pragma: no cover - OpenCV reports failure via isOpened()
+        raise BadVideoError(f"{p} is not a video OpenCV/FFmpeg can read ({_first_line(exc)})") from None
     if not cap.isOpened():
+        cap.release()
+        if _mp4_without_index(p):
+            raise BadVideoError(
+                f"{p} is an incomplete MP4 with no index ('moov' box): the recording was cut off "
+                "before it was finished and cannot be decoded")
         raise BadVideoError(f"{p} is not a video OpenCV/FFmpeg can read")
     width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
     height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    frames = cap.get(cv2.CAP_PROP_FRAME_COUNT)
     fps = float(cap.get(cv2.CAP_PROP_FPS))
     if width <= 0 or height <= 0:
         cap.release()
         raise BadVideoError(f"{p} has no video stream")
     fps_ok = math.isfinite(fps) and _SANE_FPS[0] <= fps <= _SANE_FPS[1]
     if not fps_ok:
-        fps = 30.0  # timestamps are still taken from the stream where it has them
-    info = VideoInfo(str(p), fps, max(frames, 0), width, height, fps_from_metadata=fps_ok)
+        fps = 30.0  # assumed; the warning in the result says so
+    frames_i = int(frames) if math.isfinite(frames) and 0 < frames < 1e9 else 0
+    info = VideoInfo(str(p), fps, frames_i, width, height, fps_from_metadata=fps_ok)
     return cap, info
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@dataclass
+class ReadStats:
+    """What :func:`iter_frames` met on the way: filled in while the frames are consumed."""
+
+    decoded: int = 0  # frames grabbed and decoded (including those skipped by the stride)
+    skipped: int = 0  # unreadable frames followed by readable ones (damage in the middle)
+    last_index: int = -1  # index of the last readable frame
+    ended_early: bool = False  # reading stopped before the frame count in the header
+
+    def missing_at_end(self, info: VideoInfo) -> int:
+        """Frames the header announces after the last readable one (0 when unknown)."""
+        return max(info.frames - (self.last_index + 1), 0) if info.frames else 0
+
+
 def iter_frames(
-    cap: cv2.VideoCapture, info: VideoInfo, stride: int = 1, max_bad_frames: int = 25
+    cap: cv2.VideoCapture, info: VideoInfo, stride: int = 1, max_bad_frames: int = 300,
+    stats: ReadStats | None = None,
 ) -> Iterator[Frame]:
     """Yield frames from an opened capture, every ``stride``-th one.
 
     Timestamps come from the stream (``CAP_PROP_POS_MSEC``); where the container has none, or
-    they do not increase, they fall back to ``index / fps``. Corrupt frames in the middle of a
-    file are skipped (up to ``max_bad_frames`` in a row) rather than ending the video.
+    they do not increase, they fall back to ``index / fps``. Unreadable frames in the middle of a
+    file (a damaged stretch) are skipped rather than ending the video: reading goes on until the
+    frame count in the header is reached or ``max_bad_frames`` in a row failed. ``stats``, when
+    given, records how many frames were skipped and whether the file ended early.
     """
+    st = stats if stats is not None else ReadStats()
     index = -1
     last_t = -math.inf
     bad_run = 0
@@ -96,20 +205,27 @@ def iter_frames(
         if not cap.grab():
             bad_run += 1
             index += 1
-            # grab() fails at the end of the stream, and also on a corrupt packet: probe a few more
+            # grab() fails at the end of the stream, and also on a corrupt packet: probe further
             if info.frames and index < info.frames - 1 and bad_run <= max_bad_frames:
                 continue
-            return
+            break
         index += 1
         if index % stride:
+            st.decoded += 1
+            st.skipped += bad_run
+            bad_run = 0
+            st.last_index = index
             continue
         ok, bgr = cap.retrieve()
-        if not ok or bgr is None:
+        if not ok or bgr is None or bgr.size == 0:
             bad_run += 1
             if bad_run > max_bad_frames:
-                return
+                break
             continue
+        st.decoded += 1
+        st.skipped += bad_run
         bad_run = 0
+        st.last_index = index
         t_ms = cap.get(cv2.CAP_PROP_POS_MSEC)
         t_s = t_ms / 1000.0 if info.fps_from_metadata and math.isfinite(t_ms) else math.nan
         if not math.isfinite(t_s) or t_s <= last_t:
@@ -118,6 +234,7 @@ def iter_frames(
                 t_s = last_t + 1.0 / info.fps
         last_t = t_s
         yield Frame(index, t_s, bgr)
+    st.ended_early = st.missing_at_end(info) > 0
 
 
 class ThreadedReader:

@@ -14,15 +14,50 @@ import cv2
 import numpy as np
 
 from hipcam import ANALYSIS_VERSION, __version__
-from hipcam.capture import Frame, ThreadedReader, VideoInfo, iter_frames, open_video
+from hipcam.capture import Frame, ReadStats, ThreadedReader, VideoInfo, iter_frames, open_video
 from hipcam.errors import BadVideoError, NoPersonError
-from hipcam.pose import PoseEstimator, PoseSeries, PoseSeriesBuilder
+from hipcam.pose import (
+    L_ANKLE,
+    L_KNEE,
+    R_ANKLE,
+    R_KNEE,
+    PoseEstimator,
+    PoseSample,
+    PoseSeries,
+    PoseSeriesBuilder,
+)
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
-from hipcam.session import LEGS, LegResult, SessionAnalyzer
+from hipcam.session import LEGS, MIN_VISIBILITY, LegResult, SessionAnalyzer
 
 SCHEMA = "hipcam.analysis/1"
 #: Fewer detected frames than this fraction produces a warning.
 LOW_DETECTION_FRACTION = 0.8
+#: Landmarks further outside the picture than this fraction of its size are treated as unseen.
+OFFSCREEN_MARGIN = 0.02
+#: A file that ends this many frames (and this fraction) before its header says is "cut off".
+_EARLY_END_FRAMES, _EARLY_END_FRACTION = 5, 0.02
+_LEG_LANDMARKS = {"left": (L_KNEE, L_ANKLE), "right": (R_KNEE, R_ANKLE)}
+
+
+def mask_offscreen(sample: PoseSample | None, width: int, height: int,
+                   margin: float = OFFSCREEN_MARGIN) -> PoseSample | None:
+    """Zero the visibility of landmarks outside the picture.
+
+    MediaPipe extrapolates a whole skeleton even when the feet are out of the frame, sometimes with
+    a high visibility; an angle from a guessed ankle is not a measurement, so such a leg counts as
+    not visible (and the result says so) instead of producing plausible-looking garbage.
+    """
+    if sample is None:
+        return None
+    xy = sample.image_xy_px
+    mx, my = margin * width, margin * height
+    outside = ((xy[:, 0] < -mx) | (xy[:, 0] > width + mx) | (xy[:, 1] < -my) | (xy[:, 1] > height + my)
+               | ~np.isfinite(xy).all(axis=1))
+    if not outside.any():
+        return sample
+    vis = sample.visibility.copy()
+    vis[outside] = 0.0
+    return PoseSample(xy, vis, sample.world_xyz_m, sample.n_people)
 
 
 @dataclass
@@ -112,7 +147,8 @@ def analyse_video(
         builder = PoseSeriesBuilder()
         if start_s > 0:
             cap.set(cv2.CAP_PROP_POS_MSEC, start_s * 1000.0)
-        reader = ThreadedReader(_rgb_frames(iter_frames(cap, info, stride=stride)))
+        stats = ReadStats()
+        reader = ThreadedReader(_rgb_frames(iter_frames(cap, info, stride=stride, stats=stats)))
         total = info.frames
         n = 0
         for fr in reader:
@@ -120,7 +156,8 @@ def analyse_video(
                 break
             if fr.t_s < start_s - 1e-6:
                 continue
-            sample = est.detect(fr.bgr, fr.t_s)
+            h, w = fr.bgr.shape[:2]
+            sample = mask_offscreen(est.detect(fr.bgr, fr.t_s), w, h)
             builder.add(fr.index, fr.t_s, sample)
             analyzer.push(fr.t_s, sample)
             n += 1
@@ -136,25 +173,47 @@ def analyse_video(
     if n == 0:
         raise BadVideoError(f"{path}: no frame could be decoded")
     series = builder.build()
-    warnings: list[str] = []
     det = series.detected
     if not det.any():
         raise NoPersonError(f"{path}: no person found in any of {n} frames")
+    warnings = _read_warnings(stats, info, n, stride, windowed=start_s > 0 or end_s is not None)
     if det.mean() < LOW_DETECTION_FRACTION:
         warnings.append(f"person found in only {100 * det.mean():.0f}% of frames")
     if series.max_people > 1:
         warnings.append(
             f"{series.max_people} people in view in {series.multi_person_frames} frames: "
             "following the largest, most central one")
-    if not info.fps_from_metadata:
-        warnings.append("frame rate missing or implausible in the file: assumed 30 fps")
-    if n / info.fps * stride < 1.0:
-        warnings.append("video shorter than one second: nothing to count")
     legs = {leg: analyzer.leg_result(leg) for leg in LEGS}
     for leg in LEGS:
+        knee, ankle = _LEG_LANDMARKS[leg]
+        seen = np.minimum(series.visibility[det, knee], series.visibility[det, ankle]) >= MIN_VISIBILITY
+        frac = float(seen.mean()) if len(seen) else 0.0
+        if frac < LOW_DETECTION_FRACTION:
+            what = "not visible at all" if frac == 0 else f"visible in only {100 * frac:.0f}% of frames"
+            warnings.append(f"{leg} lower leg (knee and ankle) {what}: keep both feet in the picture; "
+                            f"{leg} counts cover only what was seen")
+            continue
         long_gaps = [g for g in legs[leg].gaps if g[1] - g[0] >= 1.0]
         if long_gaps and len(long_gaps) < 50:
             total_s = sum(b - a for a, b in long_gaps)
             warnings.append(f"{leg} leg not visible for {total_s:.1f} s in {len(long_gaps)} gap(s)")
     return AnalysisResult(info, n, stride, fs, legs, analyzer.series(), series, str(est.model_path),
                           warnings)
+
+
+def _read_warnings(stats: ReadStats, info: VideoInfo, n: int, stride: int, windowed: bool) -> list[str]:
+    """Warnings about the file itself: damaged frames, an early end, frame rate, length."""
+    out: list[str] = []
+    if stats.skipped:
+        out.append(f"{stats.skipped} damaged frame(s) could not be decoded and were skipped "
+                   f"({stats.skipped / info.fps:.1f} s of video)")
+    missing = stats.missing_at_end(info)
+    if not windowed and missing >= max(_EARLY_END_FRAMES, _EARLY_END_FRACTION * info.frames):
+        read_s = (stats.last_index + 1) / info.fps
+        out.append(f"video ends after {read_s:.1f} s although its header announces "
+                   f"{info.duration_s:.1f} s (file cut off or damaged?): partial result")
+    if not info.fps_from_metadata:
+        out.append("frame rate missing or implausible in the file: assumed 30 fps")
+    if n / info.fps * stride < 1.0:
+        out.append("video shorter than one second: nothing to count")
+    return out
