@@ -1,0 +1,148 @@
+"""List the stored live sessions and plot progress toward the 100-in-a-row goal.
+
+Examples:
+  hipcam history                          # a table of every session, oldest first
+  hipcam history --last 10
+  hipcam history --plot progress.png     # longest continuous set per leg and smoothness over time
+  hipcam history --json                   # the same sessions as JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from hipcam.report import TARGET_REPS
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog = __doc__.split("\n", 2)[2]
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.add_argument("--db", metavar="PATH",
+                   help="session database (default $HIPCAM_DB, else "
+                        "$XDG_DATA_HOME/hipcam/sessions.db or ~/.local/share/hipcam/sessions.db)")
+    p.add_argument("--last", type=int, metavar="N", help="only the N most recent sessions")
+    p.add_argument("--plot", metavar="PATH",
+                   help="write a PNG: longest continuous set per leg and smoothness per session")
+    p.add_argument("--json", action="store_true", help="print the sessions as JSON instead of a table")
+    p.add_argument("--target", type=int, default=TARGET_REPS, metavar="N",
+                   help=f"the goal line on the plot (default {TARGET_REPS})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from hipcam.errors import HipcamError, InputMissingError
+    from hipcam.report import atomic_write_bytes
+    from hipcam.storage import SessionStore, default_db_path
+
+    if args.last is not None and args.last < 1:
+        raise HipcamError("--last must be at least 1", 2)
+    db = Path(args.db) if args.db else default_db_path()
+    if not db.is_file():
+        raise InputMissingError(f"no session database at {db} (run `hipcam live` first, or pass --db)")
+    with SessionStore(db) as store:
+        sessions = store.sessions(limit=args.last)
+    if args.json:
+        sys.stdout.write(json.dumps([_session_dict(s) for s in sessions], indent=2) + "\n")
+    else:
+        print(history_table(sessions, args.target))
+    if args.plot:
+        atomic_write_bytes(args.plot, progress_png(sessions, args.target))
+        if not args.json:
+            print(f"plot written to {args.plot}")
+    return 0
+
+
+def _session_dict(s) -> dict:
+    return {"id": s.id, "started_at": s.started_at, "ended_at": s.ended_at, "source": s.source,
+            "status": s.status, "duration_s": s.duration_s, "target_reps": s.target_reps,
+            "legs": {leg: {"reps": s.reps[leg], "longest_continuous_set": s.longest_set[leg],
+                           "smoothness_score": s.smoothness[leg], "rest_deg": s.rest_deg[leg],
+                           "sets": [n for n, _ in s.sets.get(leg, [])]} for leg in ("left", "right")}}
+
+
+def _local(iso: str | None) -> str:
+    import datetime as dt
+
+    if not iso:
+        return "-"
+    try:
+        return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+def _num(x: float | None, spec: str = ".0f") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def history_table(sessions: list, target: int = TARGET_REPS) -> str:
+    """A plain-text table, one row per session (times in local time)."""
+    if not sessions:
+        return "no sessions stored yet"
+    head = ("id", "started", "min", "status", "L reps", "L best", "L smooth", "R reps", "R best",
+            "R smooth", "source")
+    rows = []
+    for s in sessions:
+        rows.append((str(s.id), _local(s.started_at),
+                     _num(s.duration_s / 60 if s.duration_s is not None else None, ".1f"), s.status,
+                     str(s.reps["left"]), f"{s.longest_set['left']}/{target}", _num(s.smoothness["left"]),
+                     str(s.reps["right"]), f"{s.longest_set['right']}/{target}",
+                     _num(s.smoothness["right"]), _short(s.source)))
+    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(head)]
+    line = "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))
+    out = [line, "-" * len(line)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    best = {leg: max(s.longest_set[leg] for s in sessions) for leg in ("left", "right")}
+    out.append(f"best continuous set: left {best['left']}/{target}, right {best['right']}/{target}")
+    return "\n".join(out)
+
+
+def _short(source: str, n: int = 28) -> str:
+    return source if len(source) <= n else "…" + source[-(n - 1):]
+
+
+def progress_png(sessions: list, target: int = TARGET_REPS) -> bytes:
+    """Longest continuous set per leg (with the target line) and mean smoothness, per session."""
+    import datetime as dt
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = {"left": "#1f77b4", "right": "#ff7f0e"}
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, constrained_layout=True)
+    times = [dt.datetime.fromisoformat(s.started_at).astimezone() for s in sessions]
+    for leg in ("left", "right"):
+        best = [s.longest_set[leg] for s in sessions]
+        ax1.plot(times, best, "o-", color=colors[leg], label=f"{leg} leg")
+        pts = [(t, s.smoothness[leg]) for t, s in zip(times, sessions, strict=True)
+               if s.smoothness[leg] is not None]
+        if pts:
+            ax2.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=colors[leg], label=f"{leg} leg")
+    ax1.axhline(target, color="#2ca02c", ls="--", lw=1.5, label=f"goal: {target} in a row")
+    ax1.set_ylim(0, max([target] + [s.longest_set[leg] for s in sessions for leg in ("left", "right")])
+                 * 1.08)
+    ax1.set_ylabel("longest continuous set (reps)")
+    ax1.set_title(f"Progress toward {target} reps in a row ({len(sessions)} sessions)", loc="left")
+    ax1.grid(alpha=0.3)
+    ax1.legend(loc="upper left", fontsize=8)
+    ax2.axhspan(70, 100, color="#2ca02c", alpha=0.08)
+    ax2.axhspan(50, 70, color="#ff9f1c", alpha=0.08)
+    ax2.axhspan(0, 50, color="#d62728", alpha=0.08)
+    ax2.axhline(100, color="0.4", ls=":", lw=1)
+    ax2.set_ylim(0, 105)
+    ax2.set_ylabel("smoothness (0–100)")
+    ax2.set_xlabel("session start")
+    ax2.grid(alpha=0.3)
+    if sessions:
+        ax2.legend(loc="lower left", fontsize=8)
+    fig.autofmt_xdate()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return buf.getvalue()
