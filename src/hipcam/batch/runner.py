@@ -245,11 +245,9 @@ def run_dask(
     on_result: ResultCallback,
     client: Any,
     timeout_s: float | None = None,
-    poll_s: float = 0.5,
+    poll_s: float = 0.05,
 ) -> None:
     """Analyse ``jobs`` on the Dask cluster behind ``client``; see the module docstring."""
-    from distributed import wait as dask_wait
-
     pending = deque(jobs)
     running: dict[Any, tuple[Job, float]] = {}
     limit = timeout_s if timeout_s and timeout_s > 0 else None
@@ -262,13 +260,15 @@ def run_dask(
                 n_threads = sum(client.nthreads().values())
                 last_threads_check = now
             if n_threads == 0 and not running:
-                time.sleep(poll_s)  # no workers (yet): the scheduler keeps the job waiting
+                time.sleep(0.5)  # no workers (yet): wait for some to join
             while pending and len(running) < max(n_threads, 1):
                 job = pending.popleft()
                 fut = client.submit(run_task_on_dask_worker, task, job.path, pure=False,
                                     key=f"hipcam-{job.key[:16]}-{uuid.uuid4().hex[:8]}")
                 running[fut] = (job, time.monotonic())
-            done, _ = dask_wait(list(running), timeout=poll_s, return_when="FIRST_COMPLETED")
+            done = [f for f in running if f.done()]
+            if not done:
+                time.sleep(poll_s)
             for fut in done:
                 job, t0 = running.pop(fut)
                 on_result(job, _dask_outcome(fut, time.monotonic() - t0))
