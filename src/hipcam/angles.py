@@ -20,6 +20,8 @@ faces or mirrors.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 #: Beyond this camera yaw the 2D angle is too foreshortened and the 3D angle is used.
@@ -83,6 +85,42 @@ def shin_rotation_3d_deg(
     # cross(axis, lateral) points down for one leg and up for the other: orient it along the shin
     flip = np.where(s_down < 0, -1.0, 1.0)
     return np.degrees(np.arctan2(np.sum(shin * lateral, axis=-1), s_down * flip))
+
+
+def shin_rotation_3d_deg_scalar(
+    hip: tuple[float, float, float], knee: tuple[float, float, float],
+    ankle: tuple[float, float, float], other_knee: tuple[float, float, float],
+) -> float:
+    """:func:`shin_rotation_3d_deg` for one frame, in plain floats (the per-frame hot path).
+
+    Same arithmetic, in the same order, as the vectorised version; NaN for degenerate input.
+    """
+    hx, hy, hz = hip
+    kx, ky, kz = knee
+    ax, ay, az = kx - hx, ky - hy, kz - hz
+    norm = math.sqrt(ax * ax + ay * ay + az * az)
+    if not norm > 0.0:
+        return math.nan
+    ax, ay, az = ax / norm, ay / norm, az / norm
+    lx, ly, lz = other_knee[0] - kx, other_knee[1] - ky, other_knee[2] - kz
+    d = lx * ax + ly * ay + lz * az
+    lx, ly, lz = lx - d * ax, ly - d * ay, lz - d * az
+    norm = math.sqrt(lx * lx + ly * ly + lz * lz)
+    if not norm > 0.0:
+        return math.nan
+    lx, ly, lz = lx / norm, ly / norm, lz / norm
+    dx, dy, dz = ay * lz - az * ly, az * lx - ax * lz, ax * ly - ay * lx
+    sx, sy, sz = ankle[0] - kx, ankle[1] - ky, ankle[2] - kz
+    s_down = sx * dx + sy * dy + sz * dz
+    flip = -1.0 if s_down < 0 else 1.0
+    return math.degrees(math.atan2(sx * lx + sy * ly + sz * lz, s_down * flip))
+
+
+def correct_foreshortening_deg_scalar(angle_2d_deg: float, yaw_deg: float) -> float:
+    """:func:`correct_foreshortening_deg` for one value, in plain floats."""
+    a = math.radians(angle_2d_deg)
+    c = math.cos(math.radians(min(max(yaw_deg, 0.0), 80.0)))
+    return math.degrees(math.atan2(math.sin(a), math.cos(a) * c))
 
 
 def interpolate_short_gaps(

@@ -18,6 +18,7 @@ whole video through the same objects) give identical results.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 
@@ -38,6 +39,9 @@ class UniformResampler:
     A gap of up to ``max_gap_s`` between two valid samples of a channel is bridged linearly
     (grid points inside it are held back until the gap closes, so output lags by at most
     ``max_gap_s``); longer gaps come out as NaN.
+
+    Per-frame cost matters here (it runs once per analysed frame), so the state is kept in plain
+    Python lists and floats rather than tiny numpy arrays.
     """
 
     _EPS = 1e-6
@@ -50,43 +54,53 @@ class UniformResampler:
         self._next_k = 0
         self._last_t = [math.nan] * n_channels
         self._last_v = [math.nan] * n_channels
-        self._queue: deque[list] = deque()  # [t_grid, values(n), pending mask(n)]
+        # each entry: [t_grid, values (list of n), pending flags (list of n), number pending]
+        self._queue: deque[list] = deque()
 
-    def push(self, t_s: float, values: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    def push(self, t_s: float, values: np.ndarray | list[float]) -> list[tuple[float, np.ndarray]]:
         """Add one sample (``values`` shape ``(n_channels,)``); return ready grid samples."""
         if self._t0 is None:
             self._t0 = t_s
-        while self._t0 + self._next_k / self.fs_hz <= t_s + self._EPS:
+        n, eps, queue = self.n, self._EPS, self._queue
+        while self._t0 + self._next_k / self.fs_hz <= t_s + eps:
             tg = self._t0 + self._next_k / self.fs_hz
-            self._queue.append([tg, np.full(self.n, np.nan), np.ones(self.n, bool)])
+            queue.append([tg, [math.nan] * n, [True] * n, n])
             self._next_k += 1
-        for c in range(self.n):
-            v = float(values[c])
+        vals = values.tolist() if isinstance(values, np.ndarray) else list(values)
+        isfinite = math.isfinite
+        for c in range(n):
+            v = float(vals[c])
+            v_ok = isfinite(v)
             lt, lv = self._last_t[c], self._last_v[c]
-            bridge = math.isfinite(v) and math.isfinite(lt) and (t_s - lt) <= self.max_gap_s
-            for tg, row, pending in self._queue:
+            lt_ok = isfinite(lt)
+            recent = lt_ok and (t_s - lt) <= self.max_gap_s
+            bridge = v_ok and recent
+            for entry in queue:
+                pending = entry[2]
                 if not pending[c]:
                     continue
-                if math.isfinite(v) and abs(tg - t_s) <= self._EPS:
-                    row[c] = v
-                elif math.isfinite(lt) and abs(tg - lt) <= self._EPS:
-                    row[c] = lv
+                tg = entry[0]
+                if v_ok and abs(tg - t_s) <= eps:
+                    entry[1][c] = v
+                elif lt_ok and abs(tg - lt) <= eps:
+                    entry[1][c] = lv
                 elif bridge and lt < tg < t_s:
-                    row[c] = lv + (v - lv) * (tg - lt) / (t_s - lt)
-                elif (not math.isfinite(v)) and math.isfinite(lt) and (t_s - lt) <= self.max_gap_s:
+                    entry[1][c] = lv + (v - lv) * (tg - lt) / (t_s - lt)
+                elif (not v_ok) and recent:
                     continue  # may still be bridged by a later sample
                 pending[c] = False
-            if math.isfinite(v):
+                entry[3] -= 1
+            if v_ok:
                 self._last_t[c], self._last_v[c] = t_s, v
         out: list[tuple[float, np.ndarray]] = []
-        while self._queue and not self._queue[0][2].any():
-            tg, row, _ = self._queue.popleft()
-            out.append((tg, row))
+        while queue and queue[0][3] == 0:
+            tg, row, _, _ = queue.popleft()
+            out.append((tg, np.array(row)))
         return out
 
     def flush(self) -> list[tuple[float, np.ndarray]]:
         """End of stream: everything still held back is a gap."""
-        out = [(tg, row) for tg, row, _ in self._queue]
+        out = [(tg, np.array(row)) for tg, row, _, _ in self._queue]
         self._queue.clear()
         return out
 
@@ -95,23 +109,72 @@ class CausalLowpass:
     """Butterworth low-pass applied sample by sample (``scipy.signal.sosfilt`` with state).
 
     A NaN input resets the filter and returns NaN; the next valid sample restarts it in steady
-    state at that value, so gaps do not ring.
+    state at that value, so gaps do not ring. :meth:`step` runs the same transposed direct form II
+    recursion as ``sosfilt`` in plain Python (one call of ``sosfilt`` per sample costs ~50×
+    more than the arithmetic).
     """
 
     def __init__(self, cutoff_hz: float, fs_hz: float, order: int = 2) -> None:
         wn = min(cutoff_hz / (fs_hz / 2.0), 0.99)
         self._sos = signal.butter(order, wn, output="sos")
         self._zi_unit = signal.sosfilt_zi(self._sos)
-        self._zi: np.ndarray | None = None
+        self._sections = [tuple(float(c) for c in row) for row in self._sos]
+        self._unit = [[float(z) for z in row] for row in self._zi_unit]
+        self._zi: list[list[float]] | None = None
 
     def step(self, x: float) -> float:
         if not math.isfinite(x):
             self._zi = None
             return math.nan
         if self._zi is None:
-            self._zi = self._zi_unit * x
-        y, self._zi = signal.sosfilt(self._sos, [x], zi=self._zi)
-        return float(y[0])
+            self._zi = [[z0 * x, z1 * x] for z0, z1 in self._unit]
+        for (b0, b1, b2, _a0, a1, a2), z in zip(self._sections, self._zi, strict=True):
+            y = b0 * x + z[0]
+            z[0] = b1 * x - a1 * y + z[1]
+            z[1] = b2 * x - a2 * y
+            x = y
+        return x
+
+
+class SortedWindow:
+    """The last ``maxlen`` values kept both in arrival order and sorted (for order statistics).
+
+    ``median`` and ``percentile`` give exactly what ``np.median`` / ``np.percentile`` (linear
+    method) give over the same values, in O(window) memory moves instead of a numpy call.
+    """
+
+    def __init__(self, maxlen: int) -> None:
+        self._fifo: deque[float] = deque()
+        self._sorted: list[float] = []
+        self.maxlen = maxlen
+
+    def append(self, x: float) -> None:
+        """Add a finite value, dropping the oldest when the window is full."""
+        if len(self._fifo) == self.maxlen:
+            old = self._fifo.popleft()
+            del self._sorted[bisect.bisect_left(self._sorted, old)]
+        self._fifo.append(x)
+        bisect.insort(self._sorted, x)
+
+    def __len__(self) -> int:
+        return len(self._fifo)
+
+    def median(self) -> float:
+        s = self._sorted
+        m = len(s) // 2
+        return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2.0
+
+    def percentile(self, q: float) -> float:
+        """Linear-interpolation percentile, arithmetic as in ``numpy.percentile``."""
+        s = self._sorted
+        n = len(s)
+        virtual = (n - 1) * (q / 100.0)
+        lo = math.floor(virtual)
+        hi = min(lo + 1, n - 1)
+        gamma = virtual - lo
+        a, b = s[lo], s[hi]
+        diff = b - a
+        return b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
 class RollingBaseline:
@@ -120,7 +183,7 @@ class RollingBaseline:
     def __init__(
         self, fs_hz: float, window_s: float = BASELINE_WINDOW_S, q: float = BASELINE_PERCENTILE
     ) -> None:
-        self._buf: deque[float] = deque(maxlen=max(int(window_s * fs_hz), 1))
+        self._buf = SortedWindow(max(int(window_s * fs_hz), 1))
         self._q = q
         self._value = math.nan
         self._every = max(int(fs_hz / 10), 1)  # recompute ~10×/s: cheap and plenty for a rest angle
@@ -130,7 +193,7 @@ class RollingBaseline:
         if math.isfinite(x):
             self._buf.append(x)
             if self._count % self._every == 0 or not math.isfinite(self._value):
-                self._value = float(np.percentile(self._buf, self._q))
+                self._value = self._buf.percentile(self._q)
             self._count += 1
         return self._value
 

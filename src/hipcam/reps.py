@@ -70,17 +70,21 @@ class RepDetector:
         self._reset_rest(math.nan, -1, math.nan)
 
     # -- thresholds -----------------------------------------------------------------------
+    # (plain-float medians and clips: these run for every sample, and equal the numpy versions)
     @property
     def rom_estimate_deg(self) -> float:
-        recent = self.peaks_deg[-5:]
-        return float(np.median(recent)) if recent else INITIAL_ROM_DEG
+        recent = sorted(self.peaks_deg[-5:])
+        if not recent:
+            return INITIAL_ROM_DEG
+        m = len(recent) // 2
+        return float(recent[m] if len(recent) % 2 else (recent[m - 1] + recent[m]) / 2.0)
 
     @property
     def enter_deg(self) -> float:
-        return float(np.clip(0.4 * self.rom_estimate_deg, MIN_ENTER_DEG, MAX_ENTER_DEG))
+        return min(max(0.4 * self.rom_estimate_deg, MIN_ENTER_DEG), MAX_ENTER_DEG)
 
     def _leave_deg(self, peak: float) -> float:
-        return float(np.clip(0.25 * peak, MIN_HYSTERESIS_DEG, self.enter_deg - MIN_HYSTERESIS_DEG))
+        return min(max(0.25 * peak, MIN_HYSTERESIS_DEG), self.enter_deg - MIN_HYSTERESIS_DEG)
 
     # -- state ----------------------------------------------------------------------------
     def _reset_rest(self, t: float, i: int, x: float) -> None:

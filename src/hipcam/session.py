@@ -17,7 +17,7 @@ still moments around it), and each stroke's speed profile is scored (:mod:`hipca
 from __future__ import annotations
 
 import math
-from collections import deque
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +28,7 @@ from hipcam.filtering import (
     MAX_GAP_S,
     CausalLowpass,
     RollingBaseline,
+    SortedWindow,
     UniformResampler,
     zero_phase_lowpass,
 )
@@ -144,18 +145,30 @@ class RepEvent:
 
 def frame_angles(sample: pose.PoseSample | None) -> np.ndarray:
     """Raw per-frame channels: signed 2D angle L/R, 3D angle L/R (deg), camera yaw (deg)."""
-    out = np.full(_N_CH, np.nan)
+    return np.array(_frame_angles_list(sample))
+
+
+def _frame_angles_list(sample: pose.PoseSample | None) -> list[float]:
+    """:func:`frame_angles` as a list of floats: the per-frame hot path, without tiny numpy ops.
+
+    Same formulas as :mod:`hipcam.angles` (its ``*_scalar`` variants), values in float64.
+    """
+    out = [math.nan] * _N_CH
     if sample is None:
         return out
-    xy, vis, world = sample.image_xy_px, sample.visibility, sample.world_xyz_m
+    xy = sample.image_xy_px.tolist()
+    vis = sample.visibility.tolist()
+    world = sample.world_xyz_m.tolist()
     for leg, (hip, knee, ankle, other_knee) in _LEG_IDX.items():
         if min(vis[knee], vis[ankle]) < MIN_VISIBILITY:
             continue
-        a2 = angles.shin_angle_2d_deg(xy[knee], xy[ankle])
-        out[_CH_2D[leg]] = float(a2 * angles.toward_other_leg_sign(xy[knee, 0], xy[other_knee, 0]))
-        out[_CH_3D[leg]] = float(
-            angles.shin_rotation_3d_deg(world[hip], world[knee], world[ankle], world[other_knee]))
-    out[_CH_YAW] = float(angles.camera_yaw_deg(world[pose.L_HIP], world[pose.R_HIP]))
+        (ku, kv), (au, av) = xy[knee], xy[ankle]
+        a2 = math.degrees(math.atan2(au - ku, av - kv))
+        out[_CH_2D[leg]] = a2 if xy[other_knee][0] >= ku else -a2
+        out[_CH_3D[leg]] = angles.shin_rotation_3d_deg_scalar(
+            world[hip], world[knee], world[ankle], world[other_knee])
+    (lx, _, lz), (rx, _, rz) = world[pose.L_HIP], world[pose.R_HIP]
+    out[_CH_YAW] = math.degrees(math.atan2(abs(lz - rz), abs(lx - rx)))
     return out
 
 
@@ -164,9 +177,10 @@ class _LegStream:
         self.lowpass = CausalLowpass(DETECT_CUTOFF_HZ, fs_hz)
         self.baseline = RollingBaseline(fs_hz)
         self.detector = RepDetector()
-        self.raw: list[float] = []
-        self.filtered: list[float] = []
-        self.rest: list[float] = []
+        # float64 arrays rather than lists of float objects: 8 bytes a sample instead of ~32
+        self.raw = array("d")
+        self.filtered = array("d")
+        self.rest = array("d")
         self.methods: list[str] = []
         self.reps: list[RepResult] = []
 
@@ -185,15 +199,15 @@ class SessionAnalyzer:
         self.pause_break_s = pause_break_s
         self._resampler = UniformResampler(self.fs_hz, _N_CH, MAX_GAP_S)
         self._legs = {leg: _LegStream(self.fs_hz) for leg in LEGS}
-        self._yaw: deque[float] = deque(maxlen=max(int(YAW_WINDOW_S * self.fs_hz), 1))
-        self.t_s: list[float] = []
-        self.raw_2d: dict[str, list[float]] = {leg: [] for leg in LEGS}
-        self.raw_3d: dict[str, list[float]] = {leg: [] for leg in LEGS}
-        self.yaw_deg: list[float] = []
+        self._yaw = SortedWindow(max(int(YAW_WINDOW_S * self.fs_hz), 1))
+        self.t_s = array("d")
+        self.raw_2d: dict[str, array] = {leg: array("d") for leg in LEGS}
+        self.raw_3d: dict[str, array] = {leg: array("d") for leg in LEGS}
+        self.yaw_deg = array("d")
 
     def push(self, t_s: float, sample: pose.PoseSample | None) -> list[RepEvent]:
         """Add one frame's pose (None when no person was found); return finished reps."""
-        return self._consume(self._resampler.push(t_s, frame_angles(sample)))
+        return self._consume(self._resampler.push(t_s, _frame_angles_list(sample)))
 
     def finish(self) -> list[RepEvent]:
         """Flush samples held back for gap bridging (call once at the end of the stream)."""
@@ -201,20 +215,21 @@ class SessionAnalyzer:
 
     def _consume(self, rows: list[tuple[float, np.ndarray]]) -> list[RepEvent]:
         events = []
-        for t, ch in rows:
+        for t, row in rows:
+            ch = row.tolist()
             self.t_s.append(t)
             if math.isfinite(ch[_CH_YAW]):
                 self._yaw.append(ch[_CH_YAW])
-            yaw = float(np.median(self._yaw)) if self._yaw else 0.0
+            yaw = self._yaw.median() if len(self._yaw) else 0.0
             self.yaw_deg.append(yaw)
             for leg in LEGS:
                 a2, a3 = ch[_CH_2D[leg]], ch[_CH_3D[leg]]
                 self.raw_2d[leg].append(a2)
                 self.raw_3d[leg].append(a3)
                 if yaw <= angles.MAX_YAW_FOR_2D_DEG:
-                    value, method = float(angles.correct_foreshortening_deg(a2, yaw)), "2d"
+                    value, method = angles.correct_foreshortening_deg_scalar(a2, yaw), "2d"
                 else:
-                    value, method = float(a3), "3d"
+                    value, method = a3, "3d"
                 ev = self._leg_sample(leg, t, value, method)
                 if ev is not None:
                     events.append(ev)
@@ -262,21 +277,22 @@ class SessionAnalyzer:
 
     def leg_result(self, leg: str) -> LegResult:
         s = self._legs[leg]
-        t = np.asarray(self.t_s)
-        _, gaps = angles.interpolate_short_gaps(t, np.asarray(s.raw), MAX_GAP_S)
+        t = np.array(self.t_s)
+        _, gaps = angles.interpolate_short_gaps(t, np.array(s.raw), MAX_GAP_S)
         methods = [m for m, v in zip(s.methods, s.raw, strict=True) if math.isfinite(v)]
         method = max(set(methods), key=methods.count) if methods else "2d"
         return LegResult(list(s.reps), self.sets(leg), method, gaps)
 
     def series(self) -> dict[str, np.ndarray]:
         """The per-sample arrays on the analysis grid (for CSV and plots)."""
-        out: dict[str, np.ndarray] = {"t_s": np.asarray(self.t_s),
-                                      "camera_yaw_deg": np.asarray(self.yaw_deg)}
+        # np.array copies: a view would pin the growing arrays (they cannot resize while exported)
+        out: dict[str, np.ndarray] = {"t_s": np.array(self.t_s),
+                                      "camera_yaw_deg": np.array(self.yaw_deg)}
         for leg in LEGS:
             s = self._legs[leg]
-            out[f"{leg}_angle_2d_deg"] = np.asarray(self.raw_2d[leg])
-            out[f"{leg}_angle_3d_deg"] = np.asarray(self.raw_3d[leg])
-            out[f"{leg}_angle_deg"] = np.asarray(s.raw)
-            out[f"{leg}_filtered_deg"] = np.asarray(s.filtered)
-            out[f"{leg}_rest_deg"] = np.asarray(s.rest)
+            out[f"{leg}_angle_2d_deg"] = np.array(self.raw_2d[leg])
+            out[f"{leg}_angle_3d_deg"] = np.array(self.raw_3d[leg])
+            out[f"{leg}_angle_deg"] = np.array(s.raw)
+            out[f"{leg}_filtered_deg"] = np.array(s.filtered)
+            out[f"{leg}_rest_deg"] = np.array(s.rest)
         return out
