@@ -156,7 +156,7 @@ def plot_png(doc: dict, series: dict[str, np.ndarray], target: int = TARGET_REPS
     axes[0].legend(handles=[Patch(color=_score_color(90), alpha=0.4, label="smooth rep (≥ 70)"),
                             Patch(color=_score_color(60), alpha=0.4, label="fair (50–70)"),
                             Patch(color=_score_color(20), alpha=0.4, label="jerky (< 50)")],
-                   loc="upper right", fontsize=8)
+                   loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, fontsize=8, frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     plt.close(fig)
