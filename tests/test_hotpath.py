@@ -74,3 +74,24 @@ def test_frame_angles_matches_numpy_reference(left, right, visible):
         assert np.isnan(got).all()
         return
     np.testing.assert_allclose(got, _frame_angles_reference(s), rtol=0, atol=1e-9, equal_nan=True)
+
+
+def test_pose_series_builder_blocks_keep_every_frame():
+    from hipcam.pose import _BLOCK_FRAMES, PoseSeriesBuilder
+
+    b = PoseSeriesBuilder()
+    assert len(b.build()) == 0
+    n = _BLOCK_FRAMES * 2 + 5
+    samples = [None if i % 5 == 0 else pose_sample(float(i % 40), 0.0) for i in range(n)]
+    for i, s in enumerate(samples):
+        b.add(i, i / 30.0, s)
+    ps = b.build()
+    assert len(ps) == n and ps.image_xy_px.shape == (n, 33, 2) and ps.world_xyz_m.shape == (n, 33, 3)
+    np.testing.assert_array_equal(ps.frame_index, np.arange(n))
+    for i in (0, 1, _BLOCK_FRAMES - 1, _BLOCK_FRAMES, n - 1):
+        if samples[i] is None:
+            assert np.isnan(ps.image_xy_px[i]).all() and not ps.visibility[i].any()
+        else:
+            np.testing.assert_array_equal(ps.image_xy_px[i], samples[i].image_xy_px)
+            np.testing.assert_array_equal(ps.world_xyz_m[i], samples[i].world_xyz_m)
+    assert ps.detected.sum() == sum(s is not None for s in samples)
