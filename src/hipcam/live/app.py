@@ -86,7 +86,8 @@ class LiveOutcome:
     status: str  # completed | interrupted | camera_lost | ended
     session_id: int | None
     summary: dict
-    latencies_s: list[float]
+    latencies_s: list[float]  # capture → HUD updated, per processed frame
+    latency_at_s: list[float]  # source time of each latency sample
     inference_s: list[float]
     frames_processed: int
     frames_dropped: int
@@ -136,7 +137,8 @@ class LiveSession:
         self._stored_reps: list[tuple] = []
         self._first_t: float | None = None
         self._last_t: float = 0.0
-        self._stop_reason: str | None = None
+        self._latency_at: list[float] = []
+        self._outcome: LiveOutcome | None = None
 
     # -- events ---------------------------------------------------------------------------
     def _emit(self, event: dict) -> None:
@@ -343,8 +345,10 @@ class LiveSession:
                         if self._handle_keys(key) or self._window_closed():
                             status = "completed"
                             latencies.append(time.monotonic() - fr.captured_mono_s)
+                            self._latency_at.append(fr.t_s)
                             break
                 latencies.append(time.monotonic() - fr.captured_mono_s)
+                self._latency_at.append(fr.t_s)
                 if cfg.max_seconds is not None and fr.t_s - self._first_t >= cfg.max_seconds:
                     status = "completed"
                     break
@@ -406,7 +410,7 @@ class LiveSession:
     def _finalize(self, status: str, src: FrameSource, processed: int, latencies: list[float],
                   inference: list[float]) -> LiveOutcome:
         """Flush the analyser, close sets, write the store, emit the summary. Runs once."""
-        if getattr(self, "_outcome", None) is not None:
+        if self._outcome is not None:
             return self._outcome
         src.close()
         if self.analyzer is not None and (self.calibration is not None or self.cfg.calibration_s <= 0):
@@ -437,7 +441,8 @@ class LiveSession:
         }
         self._emit(summary)
         self.audio.close()
-        self._outcome = LiveOutcome(status, self.session_id, summary, latencies, inference, processed,
+        self._outcome = LiveOutcome(status, self.session_id, summary, latencies,
+                                    list(self._latency_at), inference, processed,
                                     src.dropped)
         return self._outcome
 

@@ -61,16 +61,17 @@ class FrameSource:
         (True), or hand over every frame in order (False). Cameras and streams are always live.
     loop : files only: start again at the end (timestamps keep increasing).
     record_path : write every captured frame to this video file (mp4v).
-    lost_after_s : a camera/stream silent for this long is reported lost.
+    lost_after_s : a camera/stream silent for this long is reported lost (default
+        :data:`LOST_AFTER_S`).
     """
 
     def __init__(self, spec: str, realtime: bool = True, loop: bool = False,
-                 record_path: str | Path | None = None, lost_after_s: float = LOST_AFTER_S) -> None:
+                 record_path: str | Path | None = None, lost_after_s: float | None = None) -> None:
         self.spec = spec
         self.kind = source_kind(spec)
         self.realtime = realtime or self.kind != "file"
         self.loop = loop and self.kind == "file"
-        self.lost_after_s = lost_after_s
+        self.lost_after_s = LOST_AFTER_S if lost_after_s is None else lost_after_s
         self.status = "new"  # new -> running -> ended | lost
         self.error: str | None = None
         self.frames_captured = 0

@@ -1,0 +1,259 @@
+"""Parts of ``hipcam live`` without the pose model: capture hand-over, calibration, coach, HUD,
+sound, and the camera-lost path (with the model, on a fake camera)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from hipcam import pose
+from hipcam.errors import CameraError
+from hipcam.live import hud
+from hipcam.live.audio import Announcer
+from hipcam.live.calibration import Calibrator, check_framing
+from hipcam.live.camera import FrameSource, source_kind
+from hipcam.live.coach import Coach
+from hipcam.reps import Rep
+from hipcam.session import RepResult
+
+ROOT = Path(__file__).resolve().parent.parent
+W, H = 640, 480
+
+
+@pytest.fixture(scope="module")
+def tiny_video(tmp_path_factory) -> Path:
+    """2 s of 30 fps frames, each with its index drawn as a grey level."""
+    p = tmp_path_factory.mktemp("v") / "tiny.mp4"
+    wr = cv2.VideoWriter(str(p), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (160, 120))
+    for k in range(60):
+        wr.write(np.full((120, 160, 3), k * 4, np.uint8))
+    wr.release()
+    return p
+
+
+def test_source_kind():
+    assert [source_kind(s) for s in ("0", "2", "rtsp://h/s", "a.mp4")] == ["camera", "camera", "stream",
+                                                                          "file"]
+
+
+def test_realtime_source_drops_stale_frames_and_latency_stays_flat(tiny_video):
+    src = FrameSource(str(tiny_video), realtime=True)
+    src.start()
+    got, ages, last = [], [], -1
+    try:
+        while True:
+            fr = src.get(last, timeout_s=1.0, max_age_s=0.5 / 30)
+            if fr is None:
+                break
+            ages.append(time.monotonic() - fr.captured_mono_s)
+            got.append(fr)
+            last = fr.seq
+            time.sleep(0.1)  # a consumer 3x slower than the frame rate
+    finally:
+        src.close()
+    assert src.status == "ended"
+    seqs = [f.seq for f in got]
+    assert seqs == sorted(set(seqs)) and len(got) < 40 and src.dropped > 20
+    # never a queue of old frames (that would age by 0.1 s per frame): each is the newest one
+    assert np.median(ages) < 0.02 and max(ages) < 0.15
+    ts = [f.t_s for f in got]
+    assert ts == sorted(ts)
+
+
+def test_no_drop_source_hands_over_every_frame_in_order(tiny_video):
+    with FrameSource(str(tiny_video), realtime=False) as src:
+        src.start()
+        seqs = []
+        while (fr := src.get(timeout_s=2.0)) is not None:
+            seqs.append(fr.seq)
+            time.sleep(0.002)
+    assert seqs == list(range(60)) and src.dropped == 0
+
+
+def test_loop_keeps_time_increasing(tiny_video):
+    with FrameSource(str(tiny_video), realtime=False, loop=True) as src:
+        src.start()
+        ts = [src.get(timeout_s=2.0).t_s for _ in range(130)]
+    assert all(b > a for a, b in zip(ts, ts[1:], strict=False)) and ts[-1] > 4.0
+
+
+def test_record_writes_the_raw_frames(tiny_video, tmp_path):
+    out = tmp_path / "rec" / "raw.mp4"
+    with FrameSource(str(tiny_video), realtime=False, record_path=out) as src:
+        src.start()
+        while src.get(timeout_s=2.0) is not None:
+            pass
+    cap = cv2.VideoCapture(str(out))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 60
+    cap.release()
+
+
+def test_missing_camera_is_a_one_line_error_exit_7(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "hipcam.cli", "live", "--source", "63", "--headless",
+                           "--no-db", "--quiet"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 7
+    assert "no camera at index 63" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+# -- calibration ------------------------------------------------------------------------------
+def _sample(knee_y: float = 300, ankle_y: float = 420, spread: float = 60, angle_deg: float = 0.0,
+            vis: float = 0.95) -> pose.PoseSample:
+    xy = np.zeros((pose.N_LANDMARKS, 2), np.float32)
+    xy[:] = (W / 2, 200)
+    dx = (ankle_y - knee_y) * np.tan(np.radians(angle_deg))
+    xy[pose.L_HIP] = (W / 2 + spread, 220)
+    xy[pose.R_HIP] = (W / 2 - spread, 220)
+    xy[pose.L_KNEE] = (W / 2 + spread, knee_y)
+    xy[pose.R_KNEE] = (W / 2 - spread, knee_y)
+    xy[pose.L_ANKLE] = (W / 2 + spread - dx, ankle_y)
+    xy[pose.R_ANKLE] = (W / 2 - spread, ankle_y)
+    world = np.zeros((pose.N_LANDMARKS, 3), np.float32)
+    world[pose.L_HIP] = (0.1, 0, 0)
+    world[pose.R_HIP] = (-0.1, 0, 0)
+    world[pose.L_KNEE] = (0.1, 0.05, -0.4)
+    world[pose.R_KNEE] = (-0.1, 0.05, -0.4)
+    world[pose.L_ANKLE] = (0.1, 0.45, -0.4)
+    world[pose.R_ANKLE] = (-0.1, 0.45, -0.4)
+    return pose.PoseSample(xy, np.full(pose.N_LANDMARKS, vis, np.float32), world, 1)
+
+
+def test_framing_messages():
+    assert check_framing([_sample()] * 30, W, H) == []
+    assert "no one in view" in check_framing([None] * 30, W, H)[0]
+    feet_out = check_framing([_sample(ankle_y=H + 40)] * 30, W, H)
+    assert feet_out and "move the camera back" in feet_out[0]
+    small = check_framing([_sample(knee_y=300, ankle_y=320)] * 30, W, H)
+    assert small and "closer" in small[0]
+    hidden = check_framing([_sample(vis=0.1)] * 30, W, H)
+    assert any("turn the camera toward your legs" in m for m in hidden)
+
+
+def test_calibrator_waits_for_the_window_then_finds_rest():
+    cal = Calibrator(W, H, duration_s=2.0)
+    results = [cal.add(k / 30, _sample(angle_deg=5.0)) for k in range(61)]
+    assert all(r is None for r in results[:55])
+    res = results[-1]
+    assert res is not None and res.ok and res.still
+    assert abs(abs(res.rest_deg["left"]) - 5.0) < 0.5
+
+
+# -- coach --------------------------------------------------------------------------------------
+def _result(start: float, end: float, score: float) -> RepResult:
+    rep = Rep(start, (start + end) / 2, end, 30.0, 0, 1, 2, 3)
+    return RepResult(rep, -1.6, -1.6, -6.0, -6.0, score)
+
+
+def test_coach_messages():
+    c = Coach()
+    for k in range(60):  # the knee slides sideways by a whole shin length during the rep
+        s = _sample()
+        s.image_xy_px[pose.L_KNEE, 0] += k * 2.0
+        c.frame(k / 30, s)
+    kinds = {m.kind for m in c.rep("left", _result(0.0, 0.6, 30.0))}
+    assert kinds == {"jerky", "too_fast", "thigh_moving"}
+    assert c.rep("right", _result(0.0, 1.8, 90.0)) == []
+    msgs = [m for k in range(40) for m in c.frame(2.0 + k / 30, None)]
+    assert {(m.leg, m.kind) for m in msgs} == {("left", "not_visible"), ("right", "not_visible")}
+
+
+# -- HUD ------------------------------------------------------------------------------------------
+def test_hud_panel():
+    state = hud.HudState(target=10)
+    state.legs["left"].count, state.legs["left"].current_set = 7, 5
+    state.legs["left"].last_rom_deg, state.legs["left"].last_score = 28.0, 85.0
+    state.messages = ["left: too fast - take at least 1 s per rep"]
+    img = hud.render(np.full((240, 320, 3), 128, np.uint8), state)
+    assert img.shape == (hud.VIEW_H, 640 + hud.PANEL_W, 3)
+    panel = img[:, 640:]
+    assert (np.all(panel == hud.PANEL_BG, axis=2)).mean() > 0.5
+    left_fill = np.all(panel == hud.LEG_COLORS["left"], axis=2).sum()
+    assert left_fill > 0.4 * (hud.PANEL_W - 24) * 12  # half of the bar toward 10
+    green = np.all(panel == (60, 180, 60), axis=2).sum()
+    assert green > 500  # smoothness 85 shown in green
+    banner = hud.render(np.full((480, 640, 3), 128, np.uint8), hud.HudState(banner=["PAUSED"]))
+    assert np.all(banner[5, 5] == hud.BANNER_BG)
+
+
+# -- sound ----------------------------------------------------------------------------------------
+def test_announcer_never_blocks(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    for name in ("espeak-ng", "aplay"):
+        exe = bin_dir / name
+        exe.write_text(f"#!/bin/sh\necho {name} \"$@\" >> {log}\nsleep 1\n")
+        exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    a = Announcer(enabled=True)
+    t0 = time.perf_counter()
+    for k in range(50):
+        a.tick()
+        a.say(f"left {k}")
+    assert time.perf_counter() - t0 < 0.2
+    time.sleep(0.5)
+    a.close()
+    calls = log.read_text()
+    assert "aplay" in calls and "espeak-ng" in calls and "left 0" in calls
+    muted = Announcer(enabled=True)
+    muted.muted = True
+    muted.say("x")
+    muted.close()
+
+
+# -- camera lost mid-session (real model, fake camera) ----------------------------------------------
+class _FlakyCamera:
+    """Plays a video as camera 0, then "is unplugged": read() fails from then on."""
+
+    def __init__(self, video: str, frames: int, opener=cv2.VideoCapture) -> None:
+        self._cap = opener(video)
+        self._left = frames
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return True
+
+    def get(self, prop: int) -> float:
+        return {cv2.CAP_PROP_FPS: 30.0, cv2.CAP_PROP_FRAME_WIDTH: 640.0,
+                cv2.CAP_PROP_FRAME_HEIGHT: 480.0}.get(prop, 0.0)
+
+    def read(self):
+        if self._left <= 0:
+            return False, None
+        self._left -= 1
+        time.sleep(1 / 30)
+        return self._cap.read()
+
+    def release(self) -> None:
+        self._cap.release()
+
+
+def test_camera_unplugged_mid_session_saves_and_says_so(tmp_path, monkeypatch):
+    videos = sorted(v for v in (ROOT / "sample_videos").glob("*.mp4") if v.stat().st_size > 10_000)
+    video = os.environ.get("HIPCAM_LIVE_TEST_VIDEO") or (str(videos[0]) if videos else None)
+    if not video:
+        pytest.skip("no sample video")
+    from hipcam.live import app, camera
+    from hipcam.storage import SessionStore
+
+    real = cv2.VideoCapture
+    monkeypatch.setattr(camera.cv2, "VideoCapture", lambda spec: _FlakyCamera(video, 90, real))
+    monkeypatch.setattr(camera, "LOST_AFTER_S", 0.5)
+    events: list[dict] = []
+    db = tmp_path / "lost.db"
+    cfg = app.LiveConfig(source="0", window=False, sound=False, db_path=db, emit=events.append)
+    session = app.LiveSession(cfg)
+    with pytest.raises(CameraError, match="camera lost after .*saved"):
+        session.run()
+    assert events[-1]["event"] == "summary" and events[-1]["status"] == "camera_lost"
+    json.dumps(events[-1], allow_nan=False)
+    with SessionStore(db) as store:
+        [s] = store.sessions()
+        assert s.status == "camera_lost" and s.ended_at is not None
