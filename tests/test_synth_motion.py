@@ -262,3 +262,15 @@ def test_yaml_scenario(tmp_path) -> None:
                  "      period_s: [1.5, 2.0]\n")
     sc = load_scenario(p)
     assert sc.name == "demo" and plan_motion(sc).truth["left"].to_dict()["reps"] == 4
+
+
+def test_idle_sway_is_small_smooth_and_off_by_default() -> None:
+    still = plan_motion(_scenario("reps 2"))
+    assert all(np.all(v == 0) for v in still.sway_deg.values())
+    plan = plan_motion(_scenario("reps 2", body={"sway_deg": 2.0}, seed=3))
+    for name, v in plan.sway_deg.items():
+        peak = 4.0 if name == "head_yaw" else 2.0
+        assert 0.2 < np.abs(v).max() <= peak + 1e-9
+        assert np.abs(np.diff(v)).max() < 0.5  # slow: well under 0.5 deg per frame
+    # sway leaves the legs' angles and truth alone
+    np.testing.assert_array_equal(plan.theta_deg["left"], still.theta_deg["left"])

@@ -178,11 +178,23 @@ class SeatedBody:
             del fore_len
         return deltas
 
-    def _pose_tensor(self, theta_left_deg: np.ndarray, theta_right_deg: np.ndarray) -> Any:
+    def _pose_tensor(self, theta_left_deg: np.ndarray, theta_right_deg: np.ndarray,
+                     sway_deg: dict[str, np.ndarray] | None = None) -> Any:
         t = self._torch
         b = len(theta_left_deg)
         n = len(self.bone_index)
         pose = np.tile(np.eye(4), (b, n, 1, 1))
+        if sway_deg:
+            ex, ey, ez = np.eye(3)
+            pitch = np.radians(np.asarray(sway_deg["trunk_pitch"], float))
+            roll = np.radians(np.asarray(sway_deg["trunk_roll"], float))
+            yaw = np.radians(np.asarray(sway_deg["head_yaw"], float))
+            # lean forward = rotate about -X (the top goes toward -Y, the front); lean to the
+            # person's left = about -Y (the top goes toward +X); head turn left = about +Z
+            # (the face, -Y, turns toward +X).
+            trunk = rotation_about_axis(-ex, pitch) @ rotation_about_axis(-ey, roll)
+            pose[:, self.bone_index["spine05"], :3, :3] = trunk
+            pose[:, self.bone_index["neck01"], :3, :3] = rotation_about_axis(ez, yaw)
         for side, theta in (("L", theta_left_deg), ("R", theta_right_deg)):
             ang = np.radians(np.asarray(theta, float)) * self.rotation_sign[side]
             g_thigh = rotation_about_axis(self.thigh_axis[side], ang) @ self._rx_m90
@@ -194,14 +206,16 @@ class SeatedBody:
 
     # ------------------------------------------------------------------ public
 
-    def pose(self, theta_left_deg: np.ndarray, theta_right_deg: np.ndarray) -> PosedFrames:
-        """Skin the body for B frames with the given hip external-rotation angles (deg)."""
+    def pose(self, theta_left_deg: np.ndarray, theta_right_deg: np.ndarray,
+             sway_deg: dict[str, np.ndarray] | None = None) -> PosedFrames:
+        """Skin the body for B frames with the given hip external-rotation angles (deg)
+        and optional idle sway (channels of :data:`hipcam.synth.motion.SWAY_CHANNELS`)."""
         t = self._torch
         theta_left_deg = np.atleast_1d(np.asarray(theta_left_deg, float))
         theta_right_deg = np.atleast_1d(np.asarray(theta_right_deg, float))
         with t.no_grad():
             out = self.model(
-                pose_parameters=self._pose_tensor(theta_left_deg, theta_right_deg),
+                pose_parameters=self._pose_tensor(theta_left_deg, theta_right_deg, sway_deg),
                 phenotype_kwargs=self._phenotype_tensor(),
             )
         verts = out["vertices"].cpu().numpy().astype(np.float32)

@@ -48,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--phenotype", action="append", metavar="KEY=VALUE", default=[],
                    help=f"raw anny phenotype value in [0, 1]; keys: {', '.join(PHENOTYPE_KEYS)} "
                         "(gender 0 = male, 1 = female; age 0.67 ~ 25 y, 1 ~ 90 y); repeatable")
+    g.add_argument("--sway", type=float, metavar="DEG",
+                   help="idle trunk/head sway, peak degrees (0 = still, up to 5)")
     g.add_argument("--shirt", metavar="COLOUR", help="shirt colour (#rrggbb or a name)")
     g.add_argument("--trousers", metavar="COLOUR", help="trousers colour")
     g.add_argument("--hair", metavar="COLOUR", help="hair colour")
@@ -100,6 +102,7 @@ def scenario_dict_from_args(args: argparse.Namespace) -> dict[str, Any]:
             d.setdefault("legs", {})
             d["legs"][leg] = parse_schedule_text(text, f"--{leg}")
     _set(d, "body", "preset", args.body)
+    _set(d, "body", "sway_deg", args.sway)
     for item in args.phenotype:
         key, sep, value = item.partition("=")
         if not sep:

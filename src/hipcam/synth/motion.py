@@ -301,6 +301,26 @@ def leg_trajectory(segments: list[Segment], t_s: np.ndarray, seed: int | list[in
     return LegMotion(theta_deg=theta, truth=truth)
 
 
+#: Idle sway channels (degrees): trunk lean forward(+)/back, trunk lean to the person's
+#: left(+)/right, head turn to the person's left(+)/right.
+SWAY_CHANNELS = ("trunk_pitch", "trunk_roll", "head_yaw")
+
+
+def idle_sway(t_s: np.ndarray, peak_deg: float, seed: int | list[int]) -> dict[str, np.ndarray]:
+    """Slow, smooth idle sway per channel: three 0.05-0.4 Hz sines with random phases,
+    scaled so each channel's peak is about ``peak_deg`` (all zeros when it is 0)."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, np.ndarray] = {}
+    for name in SWAY_CHANNELS:
+        freqs = rng.uniform(0.05, 0.4, 3)
+        phases = rng.uniform(0, 2 * np.pi, 3)
+        weights = rng.uniform(0.5, 1.0, 3)
+        sig = (weights[:, None] * np.sin(2 * np.pi * freqs[:, None] * t_s + phases[:, None])).sum(0)
+        scale = 2.0 if name == "head_yaw" else 1.0
+        out[name] = peak_deg * scale * sig / weights.sum()
+    return out
+
+
 @dataclass
 class MotionPlan:
     """Per-frame angles of both legs and their truth for a whole video."""
@@ -309,6 +329,8 @@ class MotionPlan:
     t_s: np.ndarray
     theta_deg: dict[str, np.ndarray]
     truth: dict[str, LegTruth]
+    #: idle trunk/head sway per channel (degrees), see SWAY_CHANNELS
+    sway_deg: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_frames(self) -> int:
@@ -345,4 +367,5 @@ def plan_motion(scenario: Scenario, n_frames: int | None = None) -> MotionPlan:
         m = leg_trajectory(scenario.legs.get(leg, []), t_s, [scenario.seed, i])
         theta[leg] = m.theta_deg
         truth[leg] = m.truth
-    return MotionPlan(fps=fps, t_s=t_s, theta_deg=theta, truth=truth)
+    sway = idle_sway(t_s, scenario.body.sway_deg, [scenario.seed, 5])
+    return MotionPlan(fps=fps, t_s=t_s, theta_deg=theta, truth=truth, sway_deg=sway)

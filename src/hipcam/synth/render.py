@@ -629,8 +629,10 @@ def render_scenario(scenario: Scenario, out_path: str | Path, *, progress: bool 
     try:
         for start in range(0, plan.n_frames, POSE_BATCH):
             stop = min(start + POSE_BATCH, plan.n_frames)
+            sway = ({k: v[start:stop] for k, v in plan.sway_deg.items()}
+                    if scenario.body.sway_deg > 0 else None)
             frames = body.pose(plan.theta_deg["left"][start:stop],
-                               plan.theta_deg["right"][start:stop])
+                               plan.theta_deg["right"][start:stop], sway)
             uv = {name: project_points(frames.joints[name], scene.cam_pose,
                                        scenario.camera.yfov_deg, vid.width, vid.height)
                   for name in ("hip_L", "knee_L", "ankle_L", "hip_R", "knee_R", "ankle_R")}

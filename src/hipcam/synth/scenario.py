@@ -132,6 +132,9 @@ class BodySpec:
 
     preset: str = "average"
     phenotype: dict[str, float] = field(default_factory=dict)
+    #: Idle sway of the trunk and head (peak degrees, 0 = perfectly still). The legs' truth
+    #: is unaffected: the hips stay put and only the spine, arms and head move.
+    sway_deg: float = 0.0
 
     def resolved_phenotype(self) -> dict[str, float]:
         """The preset's phenotype updated with the overrides."""
@@ -383,7 +386,7 @@ def scenario_from_dict(d: Any) -> Scenario:
         sc.duration_s = _num(d["duration_s"], "duration_s", lo=0.0, hi=3600.0)
 
     body = _sub(d, "body")
-    _check_keys(body, {"preset", "phenotype"} | set(PHENOTYPE_KEYS), "body")
+    _check_keys(body, {"preset", "phenotype", "sway_deg"} | set(PHENOTYPE_KEYS), "body")
     preset = body.get("preset", "average")
     _choice(preset, "body.preset", tuple(BODY_PRESETS))
     pheno = dict(body.get("phenotype") or {})
@@ -394,6 +397,7 @@ def scenario_from_dict(d: Any) -> Scenario:
     sc.body = BodySpec(
         preset=preset,
         phenotype={k: _num(v, f"body.phenotype.{k}", lo=0.0, hi=1.0) for k, v in pheno.items()},
+        sway_deg=_num(body.get("sway_deg", 0.0), "body.sway_deg", lo=0.0, hi=5.0),
     )
 
     cl = _sub(d, "clothing")
