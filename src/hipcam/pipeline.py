@@ -6,7 +6,7 @@ beside inference; frames are streamed, never held in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +25,12 @@ from hipcam.pose import (
     PoseSample,
     PoseSeries,
     PoseSeriesBuilder,
+    PreparedImage,
+    prepare_image,
 )
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
 from hipcam.session import LEGS, MIN_VISIBILITY, LegResult, SessionAnalyzer
+from hipcam.stages import BackgroundStage
 
 SCHEMA = "hipcam.analysis/1"
 #: Fewer detected frames than this fraction produces a warning.
@@ -105,9 +108,11 @@ class AnalysisResult:
         }
 
 
-def _rgb_frames(frames):
+def _rgb_frames(frames: Iterator[Frame]) -> Iterator[tuple[Frame, PreparedImage]]:
+    """BGR→RGB and the copy into a MediaPipe image, on the decode thread (beside inference)."""
     for fr in frames:
-        yield Frame(fr.index, fr.t_s, cv2.cvtColor(fr.bgr, cv2.COLOR_BGR2RGB))
+        rgb = cv2.cvtColor(fr.bgr, cv2.COLOR_BGR2RGB)
+        yield Frame(fr.index, fr.t_s, rgb), prepare_image(rgb)
 
 
 def analyse_video(
@@ -136,6 +141,7 @@ def analyse_video(
     cap, info = open_video(path)
     own = estimator is None
     reader = None
+    stage: BackgroundStage | None = None
     try:
         est = estimator or PoseEstimator(model_path)
     except BaseException:
@@ -151,20 +157,29 @@ def analyse_video(
         reader = ThreadedReader(_rgb_frames(iter_frames(cap, info, stride=stride, stats=stats)))
         total = info.frames
         n = 0
-        for fr in reader:
+
+        def post(item: tuple[int, float, PoseSample | None, int, int]) -> None:
+            index, t_s, sample, w, h = item
+            sample = mask_offscreen(sample, w, h)
+            builder.add(index, t_s, sample)
+            analyzer.push(t_s, sample)
+
+        # post-processing runs on its own thread while the model works on the next frame
+        stage = BackgroundStage(post, name="hipcam-post")
+        for fr, img in reader:
             if end_s is not None and fr.t_s > end_s:
                 break
             if fr.t_s < start_s - 1e-6:
                 continue
-            h, w = fr.bgr.shape[:2]
-            sample = mask_offscreen(est.detect(fr.bgr, fr.t_s), w, h)
-            builder.add(fr.index, fr.t_s, sample)
-            analyzer.push(fr.t_s, sample)
+            stage.submit((fr.index, fr.t_s, est.detect(img, fr.t_s), img.width, img.height))
             n += 1
             if progress is not None:
                 progress(fr.index + 1, total)
+        stage.join()
         analyzer.finish()
     finally:
+        if stage is not None:
+            stage.close()
         if reader is not None:
             reader.close()
         cap.release()
