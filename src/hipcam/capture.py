@@ -124,9 +124,8 @@ def _open_capture(p: Path) -> cv2.VideoCapture:
     return cap
 
 
-def open_video(path: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:
-    """Open a video file and validate it; raises a :class:`HipcamError` with a one-line message."""
-    quiet_video_logs()
+def check_video_file(path: str | Path) -> Path:
+    """The cheap checks on an input file (exists, is a file, readable, not empty), no decoding."""
     p = Path(path)
     if not p.exists():
         raise InputMissingError(f"no such file: {p}")
@@ -140,6 +139,13 @@ def open_video(path: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:
         raise InputMissingError(f"cannot read {p}: {exc.strerror}") from None
     if size == 0:
         raise BadVideoError(f"{p} is empty (0 bytes)")
+    return p
+
+
+def open_video(path: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:
+    """Open a video file and validate it; raises a :class:`HipcamError` with a one-line message."""
+    quiet_video_logs()
+    p = check_video_file(path)
     try:
         cap = _open_capture(p)
     except cv2.error as exc:  # pragma: no cover - OpenCV reports failure via isOpened()

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from hipcam.errors import OutputError
-from hipcam.session import LEGS
 
 TARGET_REPS = 100
 
@@ -85,6 +84,8 @@ def _fmt(x: float | None, spec: str = ".0f", none: str = "–") -> str:
 
 def summary_text(doc: dict, target: int = TARGET_REPS) -> str:
     """A short human summary per leg from a ``hipcam.analysis/1`` document."""
+    from hipcam.session import LEGS  # here, not at the top: keeps ``import hipcam.report`` light
+
     v = doc["video"]
     lines = [f"{v['path']}: {v['duration_s']:.1f} s, {v['frames']} frames at {v['fps']:.3g} fps"]
     for leg in LEGS:
@@ -124,6 +125,8 @@ def csv_bytes(series: dict[str, np.ndarray]) -> bytes:
 def plot_png(doc: dict, series: dict[str, np.ndarray], target: int = TARGET_REPS) -> bytes:
     """Angle vs time per leg with reps marked and coloured by smoothness, as PNG bytes."""
     import matplotlib
+
+    from hipcam.session import LEGS
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

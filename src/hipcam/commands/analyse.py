@@ -71,6 +71,9 @@ def _run(args: argparse.Namespace) -> int:
         raise HipcamError("--pause-break must be positive", 2)
     if args.target < 1:
         raise HipcamError("--target must be at least 1", 2)
+    from hipcam.capture import check_video_file
+
+    check_video_file(args.video)  # before the slow imports: a typo in the name fails at once
     _check_outputs(args)
 
     bar = ProgressBar(f"analysing {Path(args.video).name}", enabled=args.progress)
