@@ -257,3 +257,64 @@ def test_camera_unplugged_mid_session_saves_and_says_so(tmp_path, monkeypatch):
     with SessionStore(db) as store:
         [s] = store.sessions()
         assert s.status == "camera_lost" and s.ended_at is not None
+
+
+# -- sets: a rest ends a set as soon as it is certain; 'r' starts a new one ---------------------
+def _session(tmp_path, events):
+    from hipcam.live import app
+    from hipcam.session import SessionAnalyzer
+    from hipcam.storage import SessionStore
+
+    s = app.LiveSession(app.LiveConfig(window=False, sound=False, db_path=tmp_path / "s.db",
+                                       emit=events.append))
+    s.audio = Announcer(enabled=False)
+    s.analyzer = SessionAnalyzer(30.0)
+    s.store = SessionStore(tmp_path / "s.db")
+    s.session_id = s.store.start_session("synthetic", 100)
+    return s
+
+
+def _feed(s, t, angle, t0=0.0):
+    from synthetic import pose_sample
+
+    for ti, a in zip(t, angle, strict=True):
+        s._last_t = ti + t0
+        s._push(ti + t0, pose_sample(float(a), 0.0))
+
+
+def test_set_end_after_a_rest_then_new_set(tmp_path):
+    from synthetic import rep_series
+
+    events: list[dict] = []
+    s = _session(tmp_path, events)
+    t, angle, _ = rep_series(n_reps=9, period_s=1.8, pauses={5: 4.5}, rest_after_s=5.0)
+    _feed(s, t, angle)
+    kinds = [(e["event"], e.get("count"), e.get("reason")) for e in events if e["event"] != "warning"]
+    first_end = kinds.index(("set_end", None, "rest"))
+    assert [k[1] for k in kinds[:first_end]] == [1, 2, 3, 4, 5]
+    set_ends = [e for e in events if e["event"] == "set_end"]
+    assert [e["reps"] for e in set_ends] == [5, 4]
+    assert set_ends[0]["t_s"] - set_ends[0]["end_s"] >= 3.0  # announced once the rest is certain
+    assert set_ends[0]["t_s"] - set_ends[0]["end_s"] < 4.5  # ... before the next set starts
+    reps = [e for e in events if e["event"] == "rep"]
+    assert [e["set"] for e in reps] == [1] * 5 + [2] * 4
+    s.new_set()  # nothing open: no event
+    assert [e["event"] for e in events].count("set_end") == 2
+    stored = s.store.session(s.session_id)
+    assert stored is not None and [n for n, _ in stored.sets["left"]] == [5, 4]
+    s.store.close()
+
+
+def test_r_key_starts_a_new_set(tmp_path):
+    from synthetic import rep_series
+
+    events: list[dict] = []
+    s = _session(tmp_path, events)
+    t, angle, _ = rep_series(n_reps=3, period_s=1.8, rest_after_s=0.5)
+    _feed(s, t, angle)
+    s._handle_keys(ord("r"))
+    _feed(s, t[1:], angle[1:], t0=float(t[-1]))
+    ends = [e for e in events if e["event"] == "set_end"]
+    assert ends[0]["reason"] == "manual" and ends[0]["reps"] == 3
+    assert [e["set"] for e in events if e["event"] == "rep"] == [1, 1, 1, 2, 2, 2]
+    s.store.close()
