@@ -185,13 +185,27 @@ def analyse_video(
         cap.release()
         if own:
             est.close()
+    return finish_analysis(path, info, n, stride, analyzer, builder, stats, str(est.model_path),
+                           windowed=start_s > 0 or end_s is not None)
+
+
+def finish_analysis(
+    path: str | Path, info: VideoInfo, n: int, stride: int, analyzer: SessionAnalyzer,
+    builder: PoseSeriesBuilder, stats: ReadStats, model_path: str, windowed: bool = False,
+) -> AnalysisResult:
+    """The :class:`AnalysisResult` once every frame went through ``analyzer`` and ``builder``.
+
+    Shared by :func:`analyse_video` and :func:`hipcam.parallel.analyse_video_parallel`.
+    ``n`` is the number of frames analysed; raises when there was nothing to analyse.
+    """
+    fs = analyzer.fs_hz
     if n == 0:
         raise BadVideoError(f"{path}: no frame could be decoded")
     series = builder.build()
     det = series.detected
     if not det.any():
         raise NoPersonError(f"{path}: no person found in any of {n} frames")
-    warnings = _read_warnings(stats, info, n, stride, windowed=start_s > 0 or end_s is not None)
+    warnings = _read_warnings(stats, info, n, stride, windowed=windowed)
     if det.mean() < LOW_DETECTION_FRACTION:
         warnings.append(f"person found in only {100 * det.mean():.0f}% of frames")
     if series.max_people > 1:
@@ -212,8 +226,7 @@ def analyse_video(
         if long_gaps and len(long_gaps) < 50:
             total_s = sum(b - a for a, b in long_gaps)
             warnings.append(f"{leg} leg not visible for {total_s:.1f} s in {len(long_gaps)} gap(s)")
-    return AnalysisResult(info, n, stride, fs, legs, analyzer.series(), series, str(est.model_path),
-                          warnings)
+    return AnalysisResult(info, n, stride, fs, legs, analyzer.series(), series, model_path, warnings)
 
 
 def _read_warnings(stats: ReadStats, info: VideoInfo, n: int, stride: int, windowed: bool) -> list[str]:
