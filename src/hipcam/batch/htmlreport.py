@@ -29,13 +29,14 @@ h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;font-size:.9em}
 th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f3f5f7}
-table.sortable th{cursor:pointer;user-select:none;white-space:nowrap}
+table.sortable th{cursor:pointer;user-select:none}
+td.date{white-space:nowrap}
 table.sortable th.asc::after{content:" \\25B2"}table.sortable th.desc::after{content:" \\25BC"}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.row-failed td{background:#fff1f0}
 .ok{color:#1a7f37;font-weight:600}.failed{color:#c62828;font-weight:600}
 .muted{color:#666}.err{color:#c62828;max-width:40em;word-break:break-word}
-.path{word-break:break-all;min-width:14em;max-width:32em}
+.path{word-break:break-all;min-width:16em;max-width:32em}
 img.plot{max-width:100%;border:1px solid #ddd;margin:.5em 0}
 .bar{display:inline-block;height:.7em;background:#2ca02c;vertical-align:middle}
 .bartrack{display:inline-block;width:6em;height:.7em;background:#e8e8e8;margin-right:.4em}
@@ -149,7 +150,7 @@ def index_html(rows: list[BatchRow], target: int, totals_line: str) -> bytes:
             ("right_longest_set", f"right longest set /{target}"),
             ("left_smoothness", "left smooth."), ("right_smoothness", "right smooth."),
             ("left_jerky_reps", "left jerky"), ("right_jerky_reps", "right jerky"),
-            ("status", "status"), ("notes", "notes"), ("error", "error")]
+            ("status", "status"), ("notes", "notes")]
     head = "".join(f'<th data-key="{k}" title="sort">{esc(label)}</th>' for k, label in cols)
     body = []
     for r in rows:
@@ -160,15 +161,15 @@ def index_html(rows: list[BatchRow], target: int, totals_line: str) -> bytes:
             f'<tr class="row-{esc(r.status)}">'
             f'<td class="path" data-v="{esc(e.path)}"><a href="{_href(r.page_relpath)}">'
             f"{esc(Path(e.path).name)}</a><br><span class=\"muted\">{esc(str(Path(e.path).parent))}"
-            f"</span></td><td>{patient}</td>"
-            f'<td data-v="{esc(e.recorded_at)}">{esc(e.recorded_at)}</td>'
+            "</span>" + (f'<br><span class="err">{esc(r.error)}</span>' if r.error else "")
+            + f"</td><td>{patient}</td>"
+            f'<td class="date" data-v="{esc(e.recorded_at)}">{esc(e.recorded_at)}</td>'
             + _num(r.leg("left", "reps")) + _num(r.leg("right", "reps"))
             + _set_bar(r.leg("left", "longest_continuous_set"), target)
             + _set_bar(r.leg("right", "longest_continuous_set"), target)
             + _num(r.leg("left", "smoothness_score")) + _num(r.leg("right", "smoothness_score"))
             + _num(r.leg("left", "jerky_reps")) + _num(r.leg("right", "jerky_reps"))
-            + _status_cell(r) + f"<td>{esc(e.notes)}</td>"
-            + f'<td class="err">{esc(r.error)}</td></tr>')
+            + _status_cell(r) + f"<td>{esc(e.notes)}</td></tr>")
     patients = sorted({r.entry.patient_id for r in rows if r.entry.patient_id})
     plist = ", ".join(
         f'<a href="{_href(f"{PATIENTS_DIR}/{patient_slug(p)}.html")}">{esc(p)}</a>' for p in patients)
@@ -288,7 +289,7 @@ def patient_html(patient_id: str, rows: list[BatchRow], target: int, plot_name: 
     trs = []
     for r in rows:
         trs.append(
-            f'<tr class="row-{esc(r.status)}"><td>{esc(r.entry.recorded_at) or "–"}</td>'
+            f'<tr class="row-{esc(r.status)}"><td class="date">{esc(r.entry.recorded_at) or "–"}</td>'
             f'<td class="path"><a href="{_href("../" + r.page_relpath)}">{esc(Path(r.entry.path).name)}'
             "</a></td>"
             + _num(r.leg("left", "reps")) + _num(r.leg("right", "reps"))

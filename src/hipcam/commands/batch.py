@@ -258,7 +258,8 @@ def run(args: argparse.Namespace) -> int:
     totals = (f"{len(rows)} video(s): {n_ok} ok, {len(failed)} failed, {n_skipped} skipped "
               "(already scored)")
     if old_failed:
-        totals += f"; {old_failed} of the failures are from an earlier run (--retry-failed redoes them)"
+        totals += (f"; {old_failed} of them failed in an earlier run "
+                   f"(--retry-failed analyses {'it' if old_failed == 1 else 'them'} again)")
     summary = outputs.write_summary(out, rows)
     index = htmlreport.write_report(out, rows, args.target, totals) if args.report else None
     if show:
