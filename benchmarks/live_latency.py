@@ -10,7 +10,9 @@
    drawn.
 
 Targets: live p95 ≤ 1.5 × the model's median inference time, and no growth: the p50 and p95 of
-the last minute within 20% (and 10 ms) of the first minute's.
+the last minute within 20% (and 10 ms) of the first minute's. On a machine shared with other
+work the inference time itself spreads widely (p95 ≫ p50); the script then also prints the
+latency p95 against the inference p95 and the latency's overhead above the in-loop inference.
 
 Usage::
 
@@ -120,7 +122,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:44s} {a:8.1f} {b:8.1f}")
     print(f"\nframes: {out.frames_processed} processed, {out.frames_dropped} dropped (stale), "
           f"{fps:.1f} processed/s over {wall:.0f} s")
+    ratio95 = lat95 / inf95
     print(f"latency p95 / inference p50 = {ratio:.2f} (target <= 1.5): {'PASS' if ratio <= 1.5 else 'FAIL'}")
+    print(f"latency p95 / inference p95 = {ratio95:.2f} (tails compared; the inference p95/p50 spread "
+          f"here is {inf95 / inf50:.2f})")
+    print(f"latency above in-loop inference: p50 +{lat50 - loop_inf50:.1f} ms, "
+          f"p95 +{lat95 - loop_inf95:.1f} ms")
     print(f"no growth first -> last window: {'PASS' if growth_ok else 'FAIL'}")
     if args.json:
         Path(args.json).write_text(json.dumps({
@@ -129,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             "latency_ms": {"p50": lat50, "p95": lat95}, "first_window_ms": {"p50": f50, "p95": f95},
             "last_window_ms": {"p50": l50, "p95": l95}, "window_s": window_s,
             "frames_processed": out.frames_processed, "frames_dropped": out.frames_dropped,
-            "ratio_p95_to_inference_p50": ratio, "growth_ok": growth_ok}, indent=2) + "\n")
+            "ratio_p95_to_inference_p50": ratio, "ratio_p95_to_inference_p95": ratio95,
+            "growth_ok": growth_ok}, indent=2) + "\n")
     return 0
 
 

@@ -28,7 +28,7 @@ from hipcam.storage import SessionStore
 ROOT = Path(__file__).resolve().parent.parent
 HIPCAM = [sys.executable, "-m", "hipcam.cli"]
 PREFERRED = ["both_legs", "one_leg_smooth", "pair_smooth", "pause_break"]
-CLIP_S = 8.0
+CLIP_S = 6.0
 
 
 def _sample() -> Path:

@@ -287,6 +287,10 @@ class LiveSession:
                     self.hud.legs[leg].best_set_today = self.store.best_set_since(today, leg)
                 self.session_id = self.store.start_session(cfg.source, cfg.target)
             est = PoseEstimator(cfg.model)
+            if src.realtime:
+                # the first inference builds the graph (slow): do it before the clock starts, or the
+                # first second of frames would be dropped and the first rep cut short
+                est.detect(np.zeros((max(src.height, 16), max(src.width, 16), 3), np.uint8), -1.0)
             calib = Calibrator(src.width or 640, src.height or 480, cfg.calibration_s) \
                 if cfg.calibration_s > 0 else None
             held: list[tuple[float, PoseSample | None]] = []
