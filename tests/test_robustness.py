@@ -31,6 +31,7 @@ from robust_media import (
     make_clip,
     need_ffmpeg,
     run_hipcam,
+    sample_video,
 )
 
 from hipcam import capture, report
@@ -155,11 +156,27 @@ def test_no_person(tmp_path: Path) -> None:
 def test_feet_out_of_frame(clip6: Path, tmp_path: Path) -> None:
     """Lower legs cut off by the frame: a warning per leg, and no reps made up from guesses."""
     cropped = tmp_path / "cropped.mp4"
-    ffmpeg("-i", clip6, "-vf", "crop=iw:trunc(ih*0.55/2)*2:0:0", *X264, cropped)
+    keep = _shin_middle_fraction()
+    ffmpeg("-i", clip6, "-vf", f"crop=iw:trunc(ih*{keep:.3f}/2)*2:0:0", *X264, cropped)
     doc = _analyse_json(cropped, tmp_path / "cropped.json", "--stride", "2")
     for leg in ("left", "right"):
         assert any(w.startswith(f"{leg} lower leg") for w in doc["warnings"]), doc["warnings"]
         assert doc["legs"][leg]["reps"] == 0
+
+
+def _shin_middle_fraction() -> float:
+    """Where to cut the picture: halfway between knees and ankles (from the sample's truth CSV)."""
+    truth = sample_video().with_suffix(".csv")
+    if truth.is_file():
+        import csv
+
+        with open(truth, newline="") as fh:
+            row = next(csv.DictReader(fh))
+        knee = max(float(row[f"knee_{s}_v"]) for s in "LR")
+        ankle = min(float(row[f"ankle_{s}_v"]) for s in "LR")
+        height = cv2.VideoCapture(str(sample_video())).get(cv2.CAP_PROP_FRAME_HEIGHT)
+        return (knee + ankle) / 2 / height
+    return 0.68
 
 
 def test_two_people(clip6: Path, upright: dict, tmp_path: Path) -> None:
@@ -306,6 +323,14 @@ def test_unwritable_output_fails_before_analysis(tiny: Path, tmp_path: Path) -> 
     assert_one_line(run, EXIT_OUTPUT, "is a directory")
     run = run_hipcam("analyse", tiny, "--json", tiny, env=env)
     assert_one_line(run, EXIT_OUTPUT, "overwrite the input")
+    run = run_hipcam("analyse", tiny, "--json", tmp_path / "a.json", "--csv", tmp_path / "a.json",
+                     env=env)
+    assert_one_line(run, EXIT_OUTPUT, "both write")
+    if Path("/dev/null").exists():  # a temporary file must never be renamed over a device
+        run = run_hipcam("analyse", tiny, "--annotate", "/dev/null", env=env)
+        assert_one_line(run, EXIT_OUTPUT, "regular file")
+        assert Path("/dev/null").is_char_device()
+    assert _listing(tmp_path) == ["a_file"]
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
@@ -431,3 +456,18 @@ def test_no_network_at_run_time(tiny: Path, tmp_path: Path) -> None:
                      env=env)
     assert_clean_success(run)
     assert not mark.exists(), mark.read_text()
+
+
+def test_mask_offscreen_marks_guessed_landmarks_unseen() -> None:
+    from hipcam.pipeline import mask_offscreen
+    from hipcam.pose import L_ANKLE, L_KNEE, N_LANDMARKS, R_ANKLE, PoseSample
+
+    xy = np.full((N_LANDMARKS, 2), 50.0, np.float32)
+    xy[L_ANKLE] = (50.0, 130.0)  # 30 px below a 100 px high picture: a guess
+    xy[R_ANKLE] = (50.0, 101.0)  # within the margin: kept
+    sample = PoseSample(xy, np.ones(N_LANDMARKS, np.float32), np.zeros((N_LANDMARKS, 3)), 1)
+    masked = mask_offscreen(sample, 200, 100)
+    assert masked is not None
+    assert masked.visibility[L_ANKLE] == 0 and masked.visibility[R_ANKLE] == 1
+    assert masked.visibility[L_KNEE] == 1 and sample.visibility[L_ANKLE] == 1  # input untouched
+    assert mask_offscreen(None, 200, 100) is None

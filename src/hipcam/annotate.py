@@ -20,6 +20,9 @@ def write_annotated(result: AnalysisResult, out_path: str | Path,
                     progress: Callable[[int, int], None] | None = None) -> None:
     """Write ``out_path`` (mp4) with skeleton and counts drawn on every analysed frame."""
     out = Path(out_path)
+    if out.exists() and not out.is_file():
+        # never rename a temporary file over /dev/null, a FIFO or a folder
+        raise OutputError(f"cannot write video {out}: not a regular file")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

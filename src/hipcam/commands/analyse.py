@@ -151,6 +151,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
             continue
         _check_writable(path)
         p = Path(path)
+        if opt == "annotate" and p.exists() and not p.is_file():
+            raise OutputError(f"--annotate {p}: the annotated video must go to a regular file")
         if p.exists() and not p.is_file():
             continue  # /dev/null, /dev/stdout, a FIFO: may be given twice
         key = p.resolve()
