@@ -37,13 +37,14 @@ SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
          "legs": _legs("rest 1; reps 10 period=1.8 amp=30; rest 1")},
     ),
     "both_legs": (
-        "left 8 reps and right 6 reps, overlapping and alternating, random tempo/amplitude; "
-        "camera 25 deg toward the person's left",
+        "left 8 reps and right 6 reps, overlapping in anti-phase (one foot peaks while the "
+        "other is down, so the feet never collide), random amplitudes; camera 25 deg toward "
+        "the person's left",
         {"seed": 12, "body": {"preset": "slim_female"},
          "clothing": {"shirt": "teal", "trousers": "denim", "hair": "auburn"},
          "camera": {"azimuth_deg": -25},
-         "legs": _legs("rest 1; reps 8 period=1.8-2.2 amp=25-35 gap=0.2-0.5; rest 1",
-                       "rest 2; reps 6 period=2.0-2.4 amp=22-32 gap=0.6-0.9; rest 1")},
+         "legs": _legs("rest 1; reps 8 period=2.0 amp=25-32; rest 1",
+                       "rest 2; reps 6 period=2.0 amp=24-30; rest 1")},
     ),
     "pause_break": (
         "right leg: 6 reps, a 4 s pause, 5 reps (longest set 6); the left leg fidgets "
