@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", nargs="?", help="scenario file (.json, .yaml, .yml)")
     parser.add_argument("-o", "--output", default=None,
                         help="output video path (.mp4); truth .json/.csv are written beside "
-                             "it [default: NAME.mp4 in the current folder]")
+                             "it; NAME.mp4 in the current folder when omitted")
     parser.add_argument("--name", help="scenario name (default output file name)")
     parser.add_argument("--seed", type=int, help="random seed (ranges, jerks, noise)")
     parser.add_argument("--left", metavar="SCHEDULE", help=_SCHEDULE_HELP.format(leg="left"))
