@@ -48,6 +48,8 @@ class ReusableEstimator:
 
 
 _local = threading.local()
+#: pyplot is not thread-safe: Dask workers with several threads draw one plot at a time.
+_plot_lock = threading.Lock()
 
 
 def worker_estimator(model_path: str | None) -> ReusableEstimator:
@@ -99,7 +101,10 @@ class AnalysisTask:
             result = analyse_video(path, stride=self.stride, pause_break_s=self.pause_break_s,
                                    estimator=est)
             doc = result.to_dict(target=self.target_reps)
-            png = plot_png(doc, result.series, self.target_reps) if self.plot else None
+            png = None
+            if self.plot:
+                with _plot_lock:
+                    png = plot_png(doc, result.series, self.target_reps)
             return {"status": "ok", "doc": doc, "plot_png": png, "error": None,
                     "elapsed_s": time.monotonic() - t0, "worker": worker_name()}
         except HipcamError as exc:

@@ -26,9 +26,15 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
+
+if TYPE_CHECKING:
+    from hipcam.batch.inputs import VideoEntry
+    from hipcam.batch.store import ResultStore
 
 #: Same as :data:`hipcam.report.TARGET_REPS` (not imported: that pulls in SciPy, slowing --help).
 TARGET_REPS = 100
@@ -100,7 +106,8 @@ def settings_key(model_sha256: str, stride: int, pause_break_s: float, target: i
     return f"model={model_sha256[:16]};stride={stride};pause_break_s={pause_break_s:g};target={target}"
 
 
-def hash_entries(entries: list, store: object, progress: object | None = None,
+def hash_entries(entries: list[VideoEntry], store: ResultStore,
+                 progress: Callable[[int, int], None] | None = None,
                  threads: int = 4) -> dict[str, str]:
     """``{path: sha256 or 'error:<message>'}`` for every entry, using the store's hash cache."""
     from concurrent.futures import ThreadPoolExecutor
@@ -197,7 +204,8 @@ def run(args: argparse.Namespace) -> int:
         say(f"hipcam batch: {len(entries)} video(s), {n_unique - len(jobs)} already scored, "
             + (f"{len(jobs)} to analyse on {where}" if jobs else "nothing to analyse"))
 
-        task = AnalysisTask(model_path=model_path, stride=args.stride,
+        # the default model is left for each worker to find (on a cluster its path may differ)
+        task = AnalysisTask(model_path=model_path if args.model else None, stride=args.stride,
                             pause_break_s=args.pause_break, target_reps=args.target)
         bar = ProgressBar("scoring", unit="videos", enabled=bar_on)
         done = {"ok": 0, "failed": 0}
