@@ -1,15 +1,15 @@
 """Score a folder, glob or manifest of videos in parallel: resumable, with a summary and an HTML report.
 
-Each INPUT is a folder (searched recursively for video files), a glob pattern (quote it; ``**``
+Each INPUT is a folder (searched recursively for video files), a glob pattern (quote it; '**'
 recurses) or a CSV manifest with the columns path, patient_id, recorded_at, notes (relative paths
 are resolved against the manifest's folder).
 
-Results go to a SQLite database (default OUT/hipcam-results.db), one row per video content
+Results go to a SQLite database (default DIR/hipcam-results.db), one row per video content
 (SHA-256) and analysis version, each committed as it arrives: re-running the same command skips
 what is done, so an interrupted batch continues where it stopped. Failed videos are kept as
 failed until you pass --retry-failed.
 
-Writes OUT/summary.csv, OUT/videos/*.json (hipcam.analysis/1) and *.png, and OUT/index.html (a
+Writes DIR/summary.csv, DIR/videos/*.json (hipcam.analysis/1) and *.png, and DIR/index.html (a
 sortable table, a page per patient with progress over recording dates, a page per video).
 Exit status 1 when any video failed.
 
