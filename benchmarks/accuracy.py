@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Accuracy of ``hipcam analyse`` on a suite of rendered scenarios with exact ground truth.
+
+Renders (or reuses cached renders in ``benchmarks/.cache/accuracy/``) 24 varied scenarios —
+bodies, camera azimuth 0–40° to either side, tempos 1.0–3.0 s, ROM 10°–45°, both legs, pauses,
+fidgets, smooth/medium/jerky triples, pixel noise, low light, low resolution, blur, H.264 and
+mp4v — runs the real ``hipcam analyse`` CLI on each and prints per scenario and overall:
+count error per leg, exact-count rate, OBO (|error| ≤ 1), MAE (mean |error| / truth),
+longest-set accuracy, angle MAE vs truth, and whether smoothness ranks every
+smooth/medium/jerky triple correctly.
+
+Targets: exact count on ≥ 95% of legs, OBO 100%, every smoothness ranking right.
+
+Usage::
+
+    python benchmarks/accuracy.py                 # render what is missing, analyse all
+    python benchmarks/accuracy.py --only az40     # scenarios whose name contains 'az40'
+    python benchmarks/accuracy.py --markdown      # also print the README table
+    python benchmarks/accuracy.py --render-only   # just fill the cache
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / ".cache" / "accuracy"
+LEGS = ("left", "right")
+VIDEO = {"width": 640, "height": 480, "fps": 30, "codec": "h264", "crf": 23}
+
+
+def _s(text: str) -> list[dict[str, Any]]:
+    from hipcam.synth.scenario import parse_schedule_text
+
+    return parse_schedule_text(text) if text else []
+
+
+def suite() -> dict[str, dict[str, Any]]:
+    """name -> scenario dict (``triple`` groups smooth/medium/jerky scenarios)."""
+    S: dict[str, dict[str, Any]] = {}
+
+    def add(name, left="", right="", *, seed, body="average", az=0.0, video=None, light=1.0,
+            triple=None, **extra):
+        S[name] = {
+            "name": name, "seed": seed, "body": {"preset": body}, "camera": {"azimuth_deg": az},
+            "lighting": {"brightness": light}, "video": {**VIDEO, **(video or {})},
+            "legs": {"left": _s(left), "right": _s(right)}, **extra,
+            "_triple": triple,
+        }
+
+    add("front_smooth", "rest 1; reps 6 period=1.8 amp=30; rest 1", seed=101)
+    add("az20_right_slim", "", "rest 1; reps 6 period=2.0 amp=25; rest 1", seed=102,
+        body="slim_female", az=20)
+    add("az40_left_heavy", "rest 1; reps 6 period=2.0 amp=30; rest 1", seed=103,
+        body="heavy_male", az=-40)
+    add("az40_right_older", "", "rest 1; reps 6 period=2.0 amp=30; rest 1", seed=104,
+        body="older", az=40)
+    add("tempo_fast_1s", "rest 1; reps 8 period=1.0 amp=25; rest 1", seed=105)
+    add("tempo_slow_3s", "", "rest 1; reps 4 period=3.0 amp=30; rest 1", seed=106, az=10)
+    add("rom_small_10", "rest 1; reps 6 period=1.8 amp=10; rest 1", seed=107)
+    add("rom_large_45", "", "rest 1; reps 6 period=2.0 amp=45; rest 1", seed=108, az=-15)
+    add("rom_tempo_mixed", "rest 1; reps 7 period=1.2-2.6 amp=12-45; rest 1", seed=109,
+        body="dark_male", az=15)
+    add("both_legs_az30", "rest 1; reps 5 period=2.0 amp=28; rest 1",
+        "rest 2; reps 5 period=2.0 amp=26; rest 1", seed=110, az=30)
+    add("pause_break", "rest 1; reps 4 period=1.6 amp=30; rest 4; reps 3 period=1.6 amp=30; rest 1",
+        seed=111, az=-20)
+    add("fidgets_other_leg", "rest 1; fidget 8 amp=3", "rest 1; reps 5 period=1.8 amp=30; rest 1",
+        seed=112, body="slim_female")
+    add("pixel_noise", "rest 1; reps 6 period=1.8 amp=30; rest 1", seed=113,
+        video={"noise_sigma": 8.0})
+    add("low_light", "", "rest 1; reps 6 period=1.8 amp=30; rest 1", seed=114, light=0.45, az=10)
+    add("low_res_320", "rest 1; reps 6 period=1.8 amp=30; rest 1", seed=115,
+        video={"width": 320, "height": 240})
+    add("blur", "", "rest 1; reps 5 period=2.0 amp=30; rest 1", seed=116,
+        video={"blur_sigma_px": 2.0}, body="heavy_male")
+    add("mp4v_codec", "rest 1; reps 5 period=1.8 amp=30; rest 1", seed=117,
+        video={"codec": "mp4v"}, body="older", az=-30)
+    add("dark_male_az25", "rest 1; reps 6 period=2.2 amp=35; rest 1", seed=118,
+        body="dark_male", az=25)
+    for tag, az, leg, period, amp, seed in (("A", 0, "left", 2.2, 30, 120),
+                                           ("B", 30, "right", 2.0, 25, 121)):
+        for level, label in ((None, "smooth"), (0.4, "medium"), (0.9, "jerky")):
+            prof = "" if level is None else f" profile=jerky jerk={level}"
+            sched = f"rest 1; reps 5 period={period} amp={amp}{prof}; rest 1"
+            add(f"triple{tag}_{label}", sched if leg == "left" else "",
+                sched if leg == "right" else "", seed=seed, az=az, triple=(tag, label, leg))
+    return S
+
+
+def render(name: str, sc: dict[str, Any]) -> Path:
+    """The cached render of one scenario (rendered now if missing)."""
+    from hipcam.synth.render import render_scenario
+    from hipcam.synth.scenario import scenario_from_dict
+
+    out = CACHE / f"{name}.mp4"
+    stamp = CACHE / f"{name}.scenario.json"
+    spec = {k: v for k, v in sc.items() if not k.startswith("_")}
+    if out.exists() and out.with_suffix(".json").exists() and stamp.exists() \
+            and json.loads(stamp.read_text()) == spec:
+        return out
+    CACHE.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    render_scenario(scenario_from_dict(spec), out, progress=False)
+    stamp.write_text(json.dumps(spec))
+    print(f"  rendered {name} in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    return out
+
+
+def analyse(video: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Run the real CLI; return its JSON and per-sample CSV columns."""
+    js, cs = video.with_suffix(".result.json"), video.with_suffix(".angles.csv")
+    proc = subprocess.run([sys.executable, "-m", "hipcam.cli", "analyse", str(video), "--json",
+                           str(js), "--csv", str(cs), "-q"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{video.name}: {proc.stderr.strip()}")
+    with open(cs) as fh:
+        rows = list(csv.DictReader(fh))
+    cols = {k: np.array([float(r[k]) if r[k] else np.nan for r in rows]) for k in rows[0]}
+    return json.loads(js.read_text()), cols
+
+
+def angle_mae_deg(cols: dict[str, np.ndarray], truth_csv: Path, leg: str) -> float:
+    """Mean |hipcam's rest-relative angle − true angle| over frames where the leg moved."""
+    with open(truth_csv) as fh:
+        rows = list(csv.DictReader(fh))
+    t_true = np.array([float(r["t"]) for r in rows])
+    th = np.array([float(r["theta_L" if leg == "left" else "theta_R"]) for r in rows])
+    if np.ptp(th) < 5:
+        return float("nan")
+    est = cols[f"{leg}_angle_deg"] - cols[f"{leg}_rest_deg"]
+    est_at = np.interp(t_true, cols["t_s"], est)
+    ok = np.isfinite(est_at) & (th > 2.0)
+    return float(np.mean(np.abs(est_at[ok] - th[ok]))) if ok.any() else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="", help="run scenarios whose name contains this")
+    ap.add_argument("--render-only", action="store_true")
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table too")
+    args = ap.parse_args(argv)
+    scenarios = {k: v for k, v in suite().items() if args.only in k}
+    print(f"hipcam accuracy benchmark — {len(scenarios)} scenarios — {date.today()} — "
+          f"{platform.machine()}, {_cpu()}", flush=True)
+    videos = {name: render(name, sc) for name, sc in scenarios.items()}
+    if args.render_only:
+        return 0
+    rows, legs, triples = [], [], {}
+    for name, video in videos.items():
+        truth = json.loads(video.with_suffix(".json").read_text())["truth"]
+        doc, cols = analyse(video)
+        row: dict[str, Any] = {"scenario": name}
+        for leg in LEGS:
+            want, got = truth[leg]["reps"], doc["legs"][leg]["reps"]
+            lw, lg = truth[leg]["longest_continuous_set"], doc["legs"][leg]["longest_continuous_set"]
+            mae = angle_mae_deg(cols, video.with_suffix(".csv"), leg)
+            row[leg] = (got, want, lg, lw, mae, doc["legs"][leg]["smoothness_score"])
+            legs.append({"err": got - want, "truth": want, "set_ok": lg == lw, "mae": mae})
+        rows.append(row)
+        tri = scenarios[name]["_triple"]
+        if tri:
+            tag, label, leg = tri
+            triples.setdefault(tag, {})[label] = doc["legs"][leg]["smoothness_score"]
+        lf, r = row["left"], row["right"]
+        print(f"{name:20s} left {lf[0]:2d}/{lf[1]:2d} (set {lf[2]}/{lf[3]}, "
+              f"angle MAE {_f(lf[4])}°, smooth {_f(lf[5], '.0f')})  "
+              f"right {r[0]:2d}/{r[1]:2d} (set {r[2]}/{r[3]}, angle MAE {_f(r[4])}°, "
+              f"smooth {_f(r[5], '.0f')})", flush=True)
+    errs = np.array([x["err"] for x in legs])
+    truths = np.array([x["truth"] for x in legs])
+    moving = truths > 0
+    exact = float(np.mean(errs == 0))
+    obo = float(np.mean(np.abs(errs) <= 1))
+    mae = float(np.mean(np.abs(errs[moving]) / truths[moving])) if moving.any() else 0.0
+    set_acc = float(np.mean([x["set_ok"] for x in legs]))
+    ang = np.array([x["mae"] for x in legs], float)
+    ranks = {tag: (d.get("smooth") or 0) > (d.get("medium") or 0) > (d.get("jerky") or 0)
+             for tag, d in triples.items()}
+    print()
+    print(f"legs: {len(legs)}  exact count: {100 * exact:.1f}%  OBO: {100 * obo:.1f}%  "
+          f"MAE: {100 * mae:.2f}%  longest-set exact: {100 * set_acc:.1f}%  "
+          f"angle MAE: {np.nanmean(ang):.2f}° (median {np.nanmedian(ang):.2f}°)")
+    for tag, d in triples.items():
+        print(f"smoothness triple {tag}: smooth {_f(d.get('smooth'), '.0f')} > medium "
+              f"{_f(d.get('medium'), '.0f')} > jerky {_f(d.get('jerky'), '.0f')}: "
+              f"{'right' if ranks[tag] else 'WRONG'}")
+    ok = exact >= 0.95 and obo == 1.0 and all(ranks.values())
+    print(f"targets (exact ≥ 95%, OBO 100%, every ranking right): {'met' if ok else 'NOT met'}")
+    if args.markdown:
+        print("\n| scenario | left reps (truth) | right reps (truth) | longest set L/R (truth) "
+              "| angle MAE L/R (°) | smoothness L/R |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for row in rows:
+            lf, r = row["left"], row["right"]
+            print(f"| {row['scenario']} | {lf[0]} ({lf[1]}) | {r[0]} ({r[1]}) | {lf[2]}/{r[2]} "
+                  f"({lf[3]}/{r[3]}) | {_f(lf[4])}/{_f(r[4])} | {_f(lf[5], '.0f')}/{_f(r[5], '.0f')} |")
+    return 0 if ok else 1
+
+
+def _f(x: Any, spec: str = ".1f") -> str:
+    return "–" if x is None or (isinstance(x, float) and not np.isfinite(x)) else format(x, spec)
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {len(__import__('os').sched_getaffinity(0))} cores"
+    except OSError:
+        pass
+    return platform.processor()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
