@@ -83,7 +83,7 @@ class _LegLive:
 class LiveOutcome:
     """What a finished session reports back (for the command and the benchmark)."""
 
-    status: str  # completed | interrupted | camera_lost | ended
+    status: str  # completed | ended (source finished) | interrupted | camera_lost | failed
     session_id: int | None
     summary: dict
     latencies_s: list[float]  # capture → HUD updated, per processed frame
@@ -359,9 +359,12 @@ class LiveSession:
             if calib is not None and self.calibration is None and held:
                 # the source ended inside the first window: analyse what there is if framed well
                 self._calibrate(calib, held, *held.pop(), final=True)
-        except BaseException:
-            status = "interrupted"
-            self._finalize(status, src, processed, latencies, inference)
+        except BaseException as exc:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            try:  # save what was counted; the original error is the one to report
+                self._finalize(status, src, processed, latencies, inference)
+            except Exception:  # noqa: BLE001
+                pass
             raise
         finally:
             if est is not None:
