@@ -12,8 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from hipcam.report import TARGET_REPS
+
+if TYPE_CHECKING:
+    from hipcam.storage import StoredSession
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _session_dict(s) -> dict:
+def _session_dict(s: StoredSession) -> dict:
+    """One session as JSON-ready data."""
     return {"id": s.id, "started_at": s.started_at, "ended_at": s.ended_at, "source": s.source,
             "status": s.status, "duration_s": s.duration_s, "target_reps": s.target_reps,
             "legs": {leg: {"reps": s.reps[leg], "longest_continuous_set": s.longest_set[leg],
@@ -78,7 +83,7 @@ def _num(x: float | None, spec: str = ".0f") -> str:
     return "-" if x is None else format(x, spec)
 
 
-def history_table(sessions: list, target: int = TARGET_REPS) -> str:
+def history_table(sessions: list[StoredSession], target: int = TARGET_REPS) -> str:
     """A plain-text table, one row per session (times in local time)."""
     if not sessions:
         return "no sessions stored yet"
@@ -104,7 +109,7 @@ def _short(source: str, n: int = 28) -> str:
     return source if len(source) <= n else "…" + source[-(n - 1):]
 
 
-def progress_png(sessions: list, target: int = TARGET_REPS) -> bytes:
+def progress_png(sessions: list[StoredSession], target: int = TARGET_REPS) -> bytes:
     """Longest continuous set per leg (with the target line) and mean smoothness, per session."""
     import datetime as dt
     import io

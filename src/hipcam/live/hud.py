@@ -23,6 +23,7 @@ PANEL_BG = (46, 32, 24)  # BGR, dark blue-grey: the test looks for it in a scree
 BAR_BG = (80, 80, 80)
 BANNER_BG = (0, 110, 200)  # amber-orange banner for guidance
 LEG_COLORS = {"left": LEFT_COLOR, "right": RIGHT_COLOR}
+SCORE_AMBER = (0, 200, 255)  # coaching messages
 
 
 @dataclass
@@ -116,8 +117,6 @@ def render(bgr: np.ndarray, state: HudState, xy_px: np.ndarray | None = None,
             put_text(canvas, line, (10, 26 + 24 * k), 0.6, (255, 255, 255), 2)
     return canvas
 
-
-SCORE_AMBER = (0, 200, 255)
 
 
 def _wrap(text: str, width: int) -> list[str]:
