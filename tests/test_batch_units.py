@@ -122,3 +122,19 @@ def test_report_escapes_user_strings_and_summary_columns(tmp_path: Path) -> None
         "5", "0", "80.5", "ok")
     rec = dict(zip(table[0], table[2], strict=True))
     assert (rec["status"], rec["error"], rec["left_reps"]) == ("failed", EVIL, "")
+
+
+def test_cli_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hipcam.cli import main
+
+    (tmp_path / "empty").mkdir()
+    assert main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 3
+    assert "no video files found" in capsys.readouterr().err
+    assert main(["batch", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 3
+    assert main(["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers must be at least 1" in err and "Traceback" not in err
+    _touch(tmp_path / "file")
+    _touch(tmp_path / "v" / "a.mp4")
+    assert main(["batch", str(tmp_path / "v"), "--out", str(tmp_path / "file")]) == 6
+    assert "is a file, not a folder" in capsys.readouterr().err
