@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -51,18 +52,30 @@ def make_clips(source: Path, folder: Path, n: int, clip_s: float) -> list[Path]:
     return clips
 
 
-def run_batch(clips_dir: Path, out: Path, extra: list[str]) -> float:
-    """Wall time (s) of one ``hipcam batch`` run; exits if it fails."""
+def _children_cpu_s() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_batch(clips_dir: Path, out: Path, extra: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (s) of one ``hipcam batch`` run; exits if it fails.
+
+    The CPU time covers the command and its local worker processes (not Dask workers): unlike
+    wall time it hardly depends on what else the machine is doing.
+    """
     cmd = [sys.executable, "-m", "hipcam.cli", "batch", str(clips_dir), "--out", str(out), "-q",
            "--no-progress", *extra]
+    cpu0 = _children_cpu_s()
     t0 = time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
+    cpu = _children_cpu_s() - cpu0
     if res.returncode != 0:
         sys.exit(f"batch failed ({res.returncode}): {res.stdout}{res.stderr}")
     m = re.search(r"(\d+) ok, (\d+) failed, (\d+) skipped", res.stdout)
-    print(f"    {' '.join(extra) or '(defaults)'}: {elapsed:.1f} s  [{m.group(0) if m else res.stdout}]")
-    return elapsed
+    print(f"    {' '.join(extra) or '(defaults)'}: {elapsed:.1f} s wall, {cpu:.1f} s CPU  "
+          f"[{m.group(0) if m else res.stdout}]  load {os.getloadavg()[0]:.1f}", flush=True)
+    return elapsed, cpu
 
 
 def main() -> int:
@@ -87,17 +100,17 @@ def main() -> int:
           f"{args.stride}, {os.cpu_count()} cores; load average before: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
-    t1 = run_batch(clips_dir, work / "w1", [*common, "--workers", "1"])
-    t2 = run_batch(clips_dir, work / "w2", [*common, "--workers", "2"])
-    t_rerun = run_batch(clips_dir, work / "w2", [*common, "--workers", "2"])
+    t1, cpu1 = run_batch(clips_dir, work / "w1", [*common, "--workers", "1"])
+    t2, cpu2 = run_batch(clips_dir, work / "w2", [*common, "--workers", "2"])
+    t_rerun, _ = run_batch(clips_dir, work / "w2", [*common, "--workers", "2"])
     t_dask = None
     if not args.no_dask:
         from distributed import LocalCluster
 
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as cluster:
-            t_dask = run_batch(clips_dir, work / "dask", [*common, "--scheduler",
-                                                          cluster.scheduler_address])
+            t_dask, _ = run_batch(clips_dir, work / "dask", [*common, "--scheduler",
+                                                             cluster.scheduler_address])
 
     def vpm(t: float) -> float:
         return 60.0 * n / t
@@ -109,6 +122,8 @@ def main() -> int:
     if t_dask is not None:
         print(f"  Dask, 2 workers: {vpm(t_dask):6.2f} videos/min ({t_dask:.1f} s)  overhead vs local "
               f"pool {100 * (t_dask / t2 - 1):+.1f}% (target <= 10%)")
+    print(f"  CPU per video  : {cpu1 / n:.1f} s with 1 worker, {cpu2 / n:.1f} s with 2 "
+          f"(equal figures mean the work itself does not grow with more workers)")
     print(f"  re-run, all already scored: {t_rerun:.2f} s for {n} videos")
     print(f"  load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.keep:
