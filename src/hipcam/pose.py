@@ -262,20 +262,30 @@ class PoseSeriesBuilder:
         self.multi_person_frames += sample.n_people > 1
 
     def build(self) -> PoseSeries:
-        """The whole series as contiguous arrays (the builder can be dropped afterwards)."""
+        """The whole series as contiguous arrays; empties the builder.
+
+        Blocks are released as they are copied, so memory peaks at the series plus one block
+        rather than twice the series.
+        """
         n = self._n
-
-        def cat(i: int, shape: tuple[int, ...]) -> np.ndarray:
-            if not self._blocks:
-                return np.zeros((0, *shape), np.float32)
-            return np.concatenate([b[i] for b in self._blocks])[:n]
-
-        return PoseSeries(
+        xy = np.empty((n, N_LANDMARKS, 2), np.float32)
+        vis = np.empty((n, N_LANDMARKS), np.float32)
+        world = np.empty((n, N_LANDMARKS, 3), np.float32)
+        blocks, self._blocks = self._blocks, []
+        blocks.reverse()
+        at = 0
+        while blocks:
+            bxy, bvis, bworld = blocks.pop()
+            m = min(_BLOCK_FRAMES, n - at)
+            xy[at : at + m], vis[at : at + m], world[at : at + m] = bxy[:m], bvis[:m], bworld[:m]
+            at += m
+            del bxy, bvis, bworld
+        series = PoseSeries(
             t_s=np.array(self._t, dtype=np.float64),
             frame_index=np.array(self._index, dtype=np.int64),
-            image_xy_px=cat(0, (N_LANDMARKS, 2)),
-            visibility=cat(1, (N_LANDMARKS,)),
-            world_xyz_m=cat(2, (N_LANDMARKS, 3)),
+            image_xy_px=xy, visibility=vis, world_xyz_m=world,
             max_people=self.max_people,
             multi_person_frames=self.multi_person_frames,
         )
+        self._t, self._index, self._n = array("d"), array("q"), 0
+        return series
