@@ -61,6 +61,44 @@ def _import_pyrender() -> Any:
     return pyrender
 
 
+def _fix_program_cache(offscreen: Any) -> None:
+    """Stop pyrender compiling a new shader program on every frame under OSMesa.
+
+    pyrender keys its shader-program cache on ``OpenGL.contextdata.getContext()``, which
+    under OSMesa with PyOpenGL 3.1.7 returns a new (unequal) pointer object on every call,
+    so each render compiles and keeps fresh programs: ~25 MB leaked and a slow frame each
+    time. We wrap the cache with one keyed on the shaders and defines alone (one renderer =
+    one context).
+    """
+    inner = getattr(getattr(offscreen, "_renderer", None), "_program_cache", None)
+    if inner is None or getattr(inner, "_hipcam_fixed", False):
+        return
+    original = inner.get_program
+    by_key: dict[Any, Any] = {}
+
+    def get_program(vertex_shader: str, fragment_shader: str,
+                    geometry_shader: str | None = None,
+                    defines: dict[str, Any] | None = None) -> Any:
+        key = (vertex_shader, fragment_shader, geometry_shader,
+               tuple(sorted((defines or {}).items())))
+        prog = by_key.get(key)
+        if prog is None:
+            prog = original(vertex_shader=vertex_shader, fragment_shader=fragment_shader,
+                            geometry_shader=geometry_shader, defines=defines)
+            by_key[key] = prog
+        return prog
+
+    original_clear = inner.clear
+
+    def clear() -> None:
+        by_key.clear()
+        original_clear()
+
+    inner.get_program = get_program
+    inner.clear = clear
+    inner._hipcam_fixed = True
+
+
 # ------------------------------------------------------------------------ textures
 
 
@@ -493,6 +531,7 @@ class SceneRenderer:
                        pose=light_pose(np.array([0.0, 1.0, 0.8])))
         try:
             self.renderer = pr.OffscreenRenderer(vid.width, vid.height)
+            _fix_program_cache(self.renderer)
         except Exception as exc:
             raise HipcamError(
                 f"cannot start offscreen rendering ({type(exc).__name__}: {exc}); "
