@@ -160,7 +160,6 @@ class SeatedBody:
             hip = head(f"upperleg01.{side}")
             knee_seated = hip + self._rx_m90 @ (head(f"lowerleg01.{side}") - hip)
             upper_len = np.linalg.norm(elbow - shoulder)
-            fore_len = np.linalg.norm(wrist - elbow)
             # hand target: on top of the thigh, a bit more than half way to the knee
             target = hip + 0.72 * (knee_seated - hip)
             target = target + np.array([0.0, 0.0, 0.10])
@@ -175,7 +174,6 @@ class SeatedBody:
             g_fore = rotation_between(wrist - elbow, fore_dir)
             deltas[f"upperarm01.{side}"] = g_upper
             deltas[f"lowerarm01.{side}"] = g_upper.T @ g_fore
-            del fore_len
         return deltas
 
     def _pose_tensor(self, theta_left_deg: np.ndarray, theta_right_deg: np.ndarray,

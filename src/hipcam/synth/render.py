@@ -262,8 +262,8 @@ def scene_layout(body: SeatedBody, frames: PosedFrames) -> SceneLayout:
     foot_ids = [i for n, i in body.bone_index.items() if n.startswith(("foot", "toe"))]
     feet = np.isin(names, foot_ids)
     floor_z = float(np.min(v[feet, 2])) - 0.035
-    look_at = np.array([0.0, 0.5 * (knee_y + hip_y), 0.5 * (bed_top + 0.35) + 0.05])
-    look_at[2] = 0.5 * (floor_z + float(v[:, 2].max()))
+    # look at the middle of the seated figure, between the hips and the knees
+    look_at = np.array([0.0, 0.5 * (knee_y + hip_y), 0.5 * (floor_z + float(v[:, 2].max()))])
     return SceneLayout(floor_z=floor_z, bed_top_z=bed_top, bed_front_y=float(knee_y + 0.095),
                        look_at=look_at)
 
