@@ -104,6 +104,13 @@ def test_zero_byte_file(tmp_path: Path) -> None:
     assert_one_line(run_hipcam("analyse", bad), 4, "empty")
 
 
+def test_audio_only_file(tmp_path: Path) -> None:
+    audio = tmp_path / "voice.mp4"
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", audio)
+    line = assert_one_line(run_hipcam("analyse", audio), 4)
+    assert "no video stream" in line or "not a video" in line, line
+
+
 # -- damaged videos ------------------------------------------------------------------------------
 def test_truncated_mp4_without_index(clip6: Path, tmp_path: Path) -> None:
     """Index written last (the usual case) and the file cut: nothing decodable, a clear reason."""
@@ -393,7 +400,7 @@ def test_interrupted_analysis(sig: int, clip6: Path, tmp_path: Path) -> None:
                             env=env, stdin=subprocess.DEVNULL,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        _wait_until_reading(proc.pid, clip6, timeout=120)
+        _wait_until_reading(proc, clip6, timeout=300)
         time.sleep(1.0)  # well into the frames
         assert proc.poll() is None, "analysis finished before it could be interrupted"
         proc.send_signal(sig)
@@ -408,15 +415,17 @@ def test_interrupted_analysis(sig: int, clip6: Path, tmp_path: Path) -> None:
     assert not out.exists() or _listing(out) == []
 
 
-def _wait_until_reading(pid: int, video: Path, timeout: float) -> None:
-    """Wait until process ``pid`` has ``video`` open (the analysis has started)."""
-    fd_dir = Path(f"/proc/{pid}/fd")
+def _wait_until_reading(proc: subprocess.Popen, video: Path, timeout: float) -> None:
+    """Wait until ``proc`` has ``video`` open (the analysis has started)."""
+    fd_dir = Path(f"/proc/{proc.pid}/fd")
     if not fd_dir.exists():
         time.sleep(8.0)  # no /proc: give it time to start
         return
     deadline = time.monotonic() + timeout
     target = str(video.resolve())
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"hipcam ended before it was interrupted: {proc.communicate()}")
         try:
             if any(os.readlink(fd) == target for fd in fd_dir.iterdir()):
                 return
