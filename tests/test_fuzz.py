@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,11 +33,12 @@ FUZZ = settings(max_examples=30, deadline=timedelta(seconds=90), derandomize=Tru
 
 
 @pytest.fixture(scope="module", autouse=True)
-def sample_bytes() -> bytes:
+def sample_bytes() -> Iterator[bytes]:
     """A 0.5 s, 128×96 clip: every mutation that still decodes is cheap to analyse."""
     clip = make_clip(_WORK / "src.mp4", 0.5, 128, 96)
     _SAMPLE["data"] = clip.read_bytes()
-    return _SAMPLE["data"]
+    yield _SAMPLE["data"]
+    shutil.rmtree(_WORK, ignore_errors=True)
 
 
 def _analyse(data: bytes, suffix: str = ".mp4") -> tuple[int, str]:
