@@ -235,7 +235,8 @@ def test_schedule_text_parsing() -> None:
 
 
 def test_motion_module_imports_without_torch() -> None:
-    code = ("import sys, hipcam.synth.motion, hipcam.synth.scenario, hipcam.synth.cli; "
+    code = ("import sys, hipcam.synth.motion, hipcam.synth.scenario, hipcam.synth.cli, "
+            "hipcam.synth.render, hipcam.synth.body; "
             "bad = [m for m in ('torch', 'anny', 'pyrender') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -274,3 +275,34 @@ def test_idle_sway_is_small_smooth_and_off_by_default() -> None:
         assert np.abs(np.diff(v)).max() < 0.5  # slow: well under 0.5 deg per frame
     # sway leaves the legs' angles and truth alone
     np.testing.assert_array_equal(plan.theta_deg["left"], still.theta_deg["left"])
+
+
+def test_camera_geometry_and_projection() -> None:
+    """Pure-numpy camera maths of the renderer (no torch/pyrender needed)."""
+    from hipcam.synth.render import SceneLayout, camera_pose, project_points
+
+    layout = SceneLayout(floor_z=-0.5, bed_top_z=0.0, bed_front_y=-0.3,
+                         look_at=np.array([0.0, -0.2, 0.1]))
+    front = camera_pose(_scenario("reps 1"), layout)
+    assert front[0, 3] == pytest.approx(0.0) and front[1, 3] < -2.0  # in front = -Y
+    assert front[2, 3] == pytest.approx(-0.5 + 1.0)  # height above the floor
+    uv = project_points(layout.look_at, front, 45.0, 640, 480)
+    assert uv == pytest.approx([320.0, 240.0])
+    # the person's left (+X) appears on the image's right when filmed from the front
+    left_pt = project_points(layout.look_at + [0.1, 0, 0], front, 45.0, 640, 480)
+    assert left_pt[0] > 320
+    # a point higher up is higher in the image (smaller v)
+    assert project_points(layout.look_at + [0, 0, 0.1], front, 45.0, 640, 480)[1] < 240
+    # positive azimuth moves the camera toward the person's right (-X)
+    right = camera_pose(_scenario("reps 1", camera={"azimuth_deg": 40}), layout)
+    assert right[0, 3] < -1.0
+
+
+def test_truncated_truth_drops_unfinished_reps() -> None:
+    from hipcam.synth.render import _clip_truth
+
+    plan = plan_motion(_scenario("reps 3 period=2; fidget 5"), n_frames=150)  # 5 s
+    _clip_truth(plan)
+    truth = plan.truth["left"].to_dict()
+    assert truth["reps"] == 2 and truth["rep_intervals_s"][-1] == [2.0, 4.0]
+    assert plan.truth["left"].fidget_intervals_s == []
