@@ -306,3 +306,14 @@ def test_truncated_truth_drops_unfinished_reps() -> None:
     truth = plan.truth["left"].to_dict()
     assert truth["reps"] == 2 and truth["rep_intervals_s"][-1] == [2.0, 4.0]
     assert plan.truth["left"].fidget_intervals_s == []
+
+
+def test_missing_synth_extra_is_one_line_error(tmp_path) -> None:
+    code = ("import sys; sys.modules['torch'] = None; sys.modules['anny'] = None; "
+            "from hipcam.cli import main; "
+            f"sys.exit(main(['synth', '--left', 'reps 1', '-o', r'{tmp_path / 'x.mp4'}']))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert res.stderr.strip().splitlines() == [
+        "hipcam synth: error: hipcam synth needs the synth extra: pip install 'hipcam[synth]'"
+    ]
