@@ -2,16 +2,17 @@
 
 :class:`SessionAnalyzer` is fed one frame's pose at a time (``push``) and emits an event for every
 finished rep, so ``hipcam live`` and ``hipcam analyse`` share every line of the signal path;
-``analyse`` feeds a whole video and calls :meth:`SessionAnalyzer.result`.
+``analyse`` feeds a whole video and then asks for :meth:`SessionAnalyzer.leg_result`.
 
 Per frame and leg: the signed 2D shin angle (corrected for camera yaw) or, when the camera looks
 from further than 50° to the side, the 3D shin rotation (see :mod:`hipcam.angles`); legs whose
 knee or ankle visibility is below :data:`MIN_VISIBILITY` count as missing. Then: uniform
 resampling with short-gap bridging, a 3 Hz causal low-pass, the rolling rest angle, and the rep
-detector (:mod:`hipcam.filtering`, :mod:`hipcam.reps`). When a rep ends its raw angle is low-passed
-forward-backward at 5 Hz, differentiated, split at the peak into the outward and return strokes,
-each trimmed to where its speed exceeds 10% of its peak (the movement itself, not the
-still moments around it), and each stroke's speed profile is scored (:mod:`hipcam.smoothness`).
+detector (:mod:`hipcam.filtering`, :mod:`hipcam.reps`). When a rep ends, and 0.3 s more signal
+is in, its raw angle is low-passed forward-backward at 5 Hz and differentiated; the outward and
+return strokes are cut at the peak and at the speed minima around the rep, each trimmed to where
+its speed exceeds 10% of its peak, and each stroke's speed profile is scored
+(:func:`stroke_speed_profiles`, :mod:`hipcam.smoothness`).
 """
 
 from __future__ import annotations
@@ -143,6 +144,31 @@ class RepEvent:
     current_set: int  # reps in the leg's current continuous set
 
 
+def stroke_speed_profiles(
+    angle_deg: np.ndarray, fs_hz: float, start_index: int, peak_index: int, end_index: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The outward and return strokes' angular-speed profiles (deg/s) of one rep.
+
+    ``angle_deg`` is the rep's raw angle with some padding before and after (finite values);
+    the indices locate the detected start, peak and end in it. The angle is low-passed
+    forward-backward at :data:`~hipcam.filtering.SMOOTHNESS_CUTOFF_HZ` and differentiated; the
+    outward stroke runs from the speed minimum at or before the detected start (the detector
+    works on a causally filtered signal, so its start lags the true onset) to the peak, the return
+    stroke from the peak to the speed minimum at or after the detected end; each is then trimmed
+    to the movement itself with :func:`hipcam.smoothness.stroke_core`.
+    """
+    smooth = zero_phase_lowpass(np.asarray(angle_deg, dtype=float), fs_hz)
+    speed = np.abs(np.gradient(smooth) * fs_hz) if smooth.size > 1 else np.zeros(smooth.size)
+    a = int(np.clip(start_index, 0, max(speed.size - 1, 0)))
+    while a > 0 and speed[a - 1] < speed[a]:
+        a -= 1
+    e = int(np.clip(end_index, 0, max(speed.size - 1, 0)))
+    while e < speed.size - 1 and speed[e + 1] < speed[e]:
+        e += 1
+    p = int(np.clip(peak_index, a, e))
+    return stroke_core(speed[a : p + 1]), stroke_core(speed[p : e + 1])
+
+
 def frame_angles(sample: pose.PoseSample | None) -> np.ndarray:
     """Raw per-frame channels: signed 2D angle L/R, 3D angle L/R (deg), camera yaw (deg)."""
     return np.array(_frame_angles_list(sample))
@@ -183,6 +209,7 @@ class _LegStream:
         self.rest = array("d")
         self.methods: list[str] = []
         self.reps: list[RepResult] = []
+        self.pending: list[Rep] = []  # detected, waiting for the post-rep pad to be scored
 
 
 class SessionAnalyzer:
@@ -197,6 +224,7 @@ class SessionAnalyzer:
     def __init__(self, fs_hz: float, pause_break_s: float = DEFAULT_PAUSE_BREAK_S) -> None:
         self.fs_hz = float(fs_hz)
         self.pause_break_s = pause_break_s
+        self._pad = int(round(_SMOOTH_PAD_S * self.fs_hz))
         self._resampler = UniformResampler(self.fs_hz, _N_CH, MAX_GAP_S)
         self._legs = {leg: _LegStream(self.fs_hz) for leg in LEGS}
         self._yaw = SortedWindow(max(int(YAW_WINDOW_S * self.fs_hz), 1))
@@ -210,8 +238,14 @@ class SessionAnalyzer:
         return self._consume(self._resampler.push(t_s, _frame_angles_list(sample)))
 
     def finish(self) -> list[RepEvent]:
-        """Flush samples held back for gap bridging (call once at the end of the stream)."""
-        return self._consume(self._resampler.flush())
+        """End of stream: flush held-back samples and score the reps still waiting for their
+        post-rep padding (call once)."""
+        events = self._consume(self._resampler.flush())
+        for leg in LEGS:
+            s = self._legs[leg]
+            while s.pending:
+                events.append(self._emit(leg, s.pending.pop(0)))
+        return events
 
     def _consume(self, rows: list[tuple[float, np.ndarray]]) -> list[RepEvent]:
         events = []
@@ -244,26 +278,35 @@ class SessionAnalyzer:
         s.filtered.append(f)
         s.rest.append(rest)
         rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan)
-        if rep is None:
-            return None
+        if rep is not None:
+            s.pending.append(rep)
+        # a rep is scored once _SMOOTH_PAD_S of signal after its end is in (or a gap comes)
+        if s.pending and (len(s.raw) - 1 >= s.pending[0].end_index + self._pad
+                          or not math.isfinite(value)):
+            return self._emit(leg, s.pending.pop(0))
+        return None
+
+    def _emit(self, leg: str, rep: Rep) -> RepEvent:
+        s = self._legs[leg]
         res = self._score(s, rep)
         s.reps.append(res)
         sets = group_sets([r.rep for r in s.reps], self.pause_break_s)
         return RepEvent(leg, res, len(s.reps), sets[-1].reps if sets else 0)
 
     def _score(self, s: _LegStream, rep: Rep) -> RepResult:
-        pad = int(round(_SMOOTH_PAD_S * self.fs_hz))
-        lo = max(rep.start_index - pad, 0)
-        seg = np.asarray(s.raw[lo : rep.final_index + 1], dtype=float)
-        finite = np.isfinite(seg)
-        if not finite.all():  # only possible in the pre-roll pad: drop up to the last NaN
-            cut = int(np.flatnonzero(~finite)[-1]) + 1
-            lo, seg = lo + cut, seg[cut:]
-        smooth = zero_phase_lowpass(seg, self.fs_hz)
-        speed = np.abs(np.gradient(smooth) * self.fs_hz)
-        a, p, e = rep.start_index - lo, rep.peak_index - lo, rep.end_index - lo
-        out = stroke_core(speed[max(a, 0) : p + 1])
-        back = stroke_core(speed[p : e + 1])
+        lo = max(rep.start_index - self._pad, 0)
+        hi = min(rep.end_index + self._pad, len(s.raw) - 1)
+        seg = np.asarray(s.raw[lo : hi + 1], dtype=float)
+        bad = np.flatnonzero(~np.isfinite(seg))
+        first_in_rep, last_in_rep = rep.start_index - lo, rep.end_index - lo
+        before = bad[bad < first_in_rep]
+        after = bad[bad > last_in_rep]
+        cut_lo = int(before[-1]) + 1 if before.size else 0
+        cut_hi = int(after[0]) if after.size else seg.size
+        seg = seg[cut_lo:cut_hi]
+        lo += cut_lo
+        out, back = stroke_speed_profiles(seg, self.fs_hz, rep.start_index - lo,
+                                          rep.peak_index - lo, rep.end_index - lo)
         s_out, s_back = sparc(out, self.fs_hz), sparc(back, self.fs_hz)
         score = mean_score([sparc_to_score(s_out), sparc_to_score(s_back)])
         return RepResult(rep, s_out, s_back, ldlj(out, self.fs_hz), ldlj(back, self.fs_hz), score)
