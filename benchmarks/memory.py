@@ -7,9 +7,14 @@ its peak resident set size (``ru_maxrss`` from ``wait4``). The videos are a rend
 Targets: ≤ 400 MB, and ≤ 10 % growth from 1 to 10 minutes (frames are streamed; what grows with
 the video is ~1 kB a frame of pose and angle series).
 
+``--no-model`` replaces the pose model by a stub (``benchmarks/_stub_analyse.py``): everything
+else runs as in the real command, so the *growth* with video length is measured in a fraction of
+the time (the model's own memory does not depend on the length).
+
 Usage::
 
     .venv/bin/python benchmarks/memory.py                # 1 and 10 minutes
+    .venv/bin/python benchmarks/memory.py --no-model     # growth only, quickly
     .venv/bin/python benchmarks/memory.py --minutes 1 3 --stride 2
 """
 
@@ -32,16 +37,22 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, nargs="+", default=[1.0, 10.0])
     ap.add_argument("--stride", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--no-model", action="store_true", help="stub instead of the pose model")
     args = ap.parse_args()
     hipcam = str(ROOT / ".venv" / "bin" / "hipcam")
     print(machine())
     print(SHARED_NOTE)
+    if args.no_model:
+        print("pose model replaced by a stub: growth with video length only (add the model's ~250 MB)")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for minutes in args.minutes:
             video = looped_video(minutes)
             cmd = [hipcam, "analyse", str(video), "--json", f"{tmp}/a.json", "--plot", f"{tmp}/a.png",
                    "--stride", str(args.stride), "--jobs", str(args.jobs), "--no-progress", "-q"]
+            if args.no_model:
+                cmd = [str(ROOT / ".venv" / "bin" / "python"),
+                       str(ROOT / "benchmarks" / "_stub_analyse.py"), str(video), tmp]
             wall, cpu, rss_kb = run_timed(cmd)
             secs = video_seconds(video)
             rows.append((minutes, rss_kb / 1024.0))
