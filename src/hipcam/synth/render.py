@@ -506,12 +506,35 @@ class SceneRenderer:
         add_box((bed_w - 0.04, bed_len - 0.06, base_h),
                 (0.0, y0 + bed_len / 2 + 0.03, fz + base_h / 2), (150, 120, 95))
 
-        # camera and lights
+        # camera and lights: the room and the body are drawn as two scenes with the same
+        # camera and lights; the static room once, the body every frame, composited by depth
         self.cam_pose = camera_pose(scenario, layout)
-        cam = pr.PerspectiveCamera(yfov=math.radians(scenario.camera.yfov_deg),
-                                   aspectRatio=vid.width / vid.height, znear=0.05, zfar=30.0)
-        self.scene.add(cam, pose=self.cam_pose)
-        b = scenario.lighting.brightness
+        self.body_scene = pr.Scene(ambient_light=np.array([ambient] * 3),
+                                   bg_color=[0.0, 0.0, 0.0])
+        for scene in (self.scene, self.body_scene):
+            self._add_camera_and_lights(scene)
+        try:
+            self.renderer = pr.OffscreenRenderer(vid.width, vid.height)
+            _fix_program_cache(self.renderer)
+            bg_color, bg_depth = self.renderer.render(self.scene)
+        except Exception as exc:
+            raise HipcamError(
+                f"cannot start offscreen rendering ({type(exc).__name__}: {exc}); "
+                "install OSMesa (apt-get install libosmesa6) and PyOpenGL==3.1.7"
+            ) from exc
+        self.background = np.ascontiguousarray(bg_color[..., :3])
+        #: depth of the room per pixel (metres along the view axis; inf where empty)
+        self.background_depth = np.where(bg_depth > 0, bg_depth, np.inf).astype(np.float32)
+        self._body_node: Any = None
+
+    def _add_camera_and_lights(self, scene: Any) -> None:
+        pr = self.pyrender
+        sc = self.scenario
+        cam = pr.PerspectiveCamera(yfov=math.radians(sc.camera.yfov_deg),
+                                   aspectRatio=sc.video.width / sc.video.height,
+                                   znear=0.05, zfar=30.0)
+        scene.add(cam, pose=self.cam_pose)
+        b = sc.lighting.brightness
 
         def light_pose(direction_from: np.ndarray) -> np.ndarray:
             z = direction_from / np.linalg.norm(direction_from)
@@ -523,21 +546,10 @@ class SceneRenderer:
             p[:3, 0], p[:3, 1], p[:3, 2] = x, np.cross(z, x), z
             return p
 
-        self.scene.add(pr.DirectionalLight(color=np.ones(3), intensity=2.6 * b),
-                       pose=light_pose(np.array([0.5, -1.0, 1.4])))
-        self.scene.add(pr.DirectionalLight(color=np.ones(3), intensity=1.2 * b),
-                       pose=light_pose(np.array([-0.8, -0.6, 0.5])))
-        self.scene.add(pr.DirectionalLight(color=np.ones(3), intensity=0.6 * b),
-                       pose=light_pose(np.array([0.0, 1.0, 0.8])))
-        try:
-            self.renderer = pr.OffscreenRenderer(vid.width, vid.height)
-            _fix_program_cache(self.renderer)
-        except Exception as exc:
-            raise HipcamError(
-                f"cannot start offscreen rendering ({type(exc).__name__}: {exc}); "
-                "install OSMesa (apt-get install libosmesa6) and PyOpenGL==3.1.7"
-            ) from exc
-        self._body_node: Any = None
+        for intensity, direction in ((2.6, [0.5, -1.0, 1.4]), (1.2, [-0.8, -0.6, 0.5]),
+                                     (0.6, [0.0, 1.0, 0.8])):
+            scene.add(pr.DirectionalLight(color=np.ones(3), intensity=intensity * b),
+                      pose=light_pose(np.array(direction)))
 
     def _normals(self, verts: np.ndarray) -> np.ndarray:
         f = self.body.faces
@@ -559,10 +571,13 @@ class SceneRenderer:
             texcoord_0=self.vert_uv, indices=self.render_faces, material=self.body_material,
         )
         if self._body_node is not None:
-            self.scene.remove_node(self._body_node)
-        self._body_node = self.scene.add(pr.Mesh([prim]))
-        color, _ = self.renderer.render(self.scene)
-        return np.ascontiguousarray(color[..., :3])
+            self.body_scene.remove_node(self._body_node)
+        self._body_node = self.body_scene.add(pr.Mesh([prim]))
+        color, depth = self.renderer.render(self.body_scene)
+        front = (depth > 0) & (depth < self.background_depth)
+        out = self.background.copy()
+        out[front] = color[..., :3][front]
+        return out
 
     def close(self) -> None:
         """Release the OpenGL context."""
