@@ -12,7 +12,7 @@ detector (:mod:`hipcam.filtering`, :mod:`hipcam.reps`). When a rep ends, and 0.3
 is in, its raw angle is low-passed forward-backward at 5 Hz and differentiated; the outward and
 return strokes are cut at the peak and at the speed minima around the rep, each trimmed to where
 its speed exceeds 10% of its peak, and each stroke's speed profile is scored
-(:func:`stroke_speed_profiles`, :mod:`hipcam.smoothness`).
+(:func:`rep_strokes`, :mod:`hipcam.smoothness`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from hipcam.filtering import (
     zero_phase_lowpass,
 )
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S, Rep, RepDetector, RepSet, group_sets, longest_set
-from hipcam.smoothness import JERKY_BELOW, ldlj, mean_score, sparc, sparc_to_score, stroke_core
+from hipcam.smoothness import JERKY_BELOW, ldlj, mean_score, sparc, sparc_to_score, stroke_core_range
 
 LEGS = ("left", "right")
 MIN_VISIBILITY = 0.5
@@ -48,7 +48,7 @@ _CH_2D = {"left": 0, "right": 1}
 _CH_3D = {"left": 2, "right": 3}
 _CH_YAW = 4
 _N_CH = 5
-_SMOOTH_PAD_S = 0.3
+SMOOTH_PAD_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -144,29 +144,66 @@ class RepEvent:
     current_set: int  # reps in the leg's current continuous set
 
 
-def stroke_speed_profiles(
-    angle_deg: np.ndarray, fs_hz: float, start_index: int, peak_index: int, end_index: int
-) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class RepStrokes:
+    """A rep's angular-speed profile and where its two strokes lie in it.
+
+    ``speed_deg_s[k]`` is the speed at analysis-grid index ``first_index + k``; the ranges are
+    ``[start, stop)`` grid indices of the trimmed outward and return strokes.
+    """
+
+    first_index: int
+    speed_deg_s: np.ndarray
+    out_range: tuple[int, int]
+    back_range: tuple[int, int]
+
+    def _part(self, r: tuple[int, int]) -> np.ndarray:
+        return self.speed_deg_s[r[0] - self.first_index : r[1] - self.first_index]
+
+    @property
+    def out_deg_s(self) -> np.ndarray:
+        return self._part(self.out_range)
+
+    @property
+    def back_deg_s(self) -> np.ndarray:
+        return self._part(self.back_range)
+
+
+def rep_strokes(angle_deg: np.ndarray, fs_hz: float, rep: Rep,
+                pad_s: float = SMOOTH_PAD_S) -> RepStrokes:
     """The outward and return strokes' angular-speed profiles (deg/s) of one rep.
 
-    ``angle_deg`` is the rep's raw angle with some padding before and after (finite values);
-    the indices locate the detected start, peak and end in it. The angle is low-passed
-    forward-backward at :data:`~hipcam.filtering.SMOOTHNESS_CUTOFF_HZ` and differentiated; the
+    ``angle_deg`` is a leg's raw angle on the analysis grid (the series the rep's indices point
+    into). The rep's samples plus ``pad_s`` on either side (stopping at gaps) are low-passed
+    forward-backward at :data:`~hipcam.filtering.SMOOTHNESS_CUTOFF_HZ` and differentiated. The
     outward stroke runs from the speed minimum at or before the detected start (the detector
-    works on a causally filtered signal, so its start lags the true onset) to the peak, the return
-    stroke from the peak to the speed minimum at or after the detected end; each is then trimmed
-    to the movement itself with :func:`hipcam.smoothness.stroke_core`.
+    works on a causally filtered signal, so its start lags the true onset) to the peak, the
+    return stroke from the peak to the speed minimum at or after the detected end; each is then
+    trimmed to the movement itself (:func:`hipcam.smoothness.stroke_core_range`).
     """
-    smooth = zero_phase_lowpass(np.asarray(angle_deg, dtype=float), fs_hz)
+    pad = int(round(pad_s * fs_hz))
+    lo = max(rep.start_index - pad, 0)
+    hi = min(rep.end_index + pad, len(angle_deg) - 1)
+    seg = np.asarray(angle_deg[lo : hi + 1], dtype=float)
+    bad = np.flatnonzero(~np.isfinite(seg))
+    before = bad[bad < rep.start_index - lo]
+    after = bad[bad > rep.end_index - lo]
+    cut_lo = int(before[-1]) + 1 if before.size else 0
+    cut_hi = int(after[0]) if after.size else seg.size
+    seg, lo = seg[cut_lo:cut_hi], lo + cut_lo
+    smooth = zero_phase_lowpass(seg, fs_hz)
     speed = np.abs(np.gradient(smooth) * fs_hz) if smooth.size > 1 else np.zeros(smooth.size)
-    a = int(np.clip(start_index, 0, max(speed.size - 1, 0)))
+    last = max(speed.size - 1, 0)
+    a = int(np.clip(rep.start_index - lo, 0, last))
     while a > 0 and speed[a - 1] < speed[a]:
         a -= 1
-    e = int(np.clip(end_index, 0, max(speed.size - 1, 0)))
-    while e < speed.size - 1 and speed[e + 1] < speed[e]:
+    e = int(np.clip(rep.end_index - lo, 0, last))
+    while e < last and speed[e + 1] < speed[e]:
         e += 1
-    p = int(np.clip(peak_index, a, e))
-    return stroke_core(speed[a : p + 1]), stroke_core(speed[p : e + 1])
+    p = int(np.clip(rep.peak_index - lo, a, e))
+    oa, ob = stroke_core_range(speed[a : p + 1])
+    ba, bb = stroke_core_range(speed[p : e + 1])
+    return RepStrokes(lo, speed, (lo + a + oa, lo + a + ob), (lo + p + ba, lo + p + bb))
 
 
 def frame_angles(sample: pose.PoseSample | None) -> np.ndarray:
@@ -224,7 +261,7 @@ class SessionAnalyzer:
     def __init__(self, fs_hz: float, pause_break_s: float = DEFAULT_PAUSE_BREAK_S) -> None:
         self.fs_hz = float(fs_hz)
         self.pause_break_s = pause_break_s
-        self._pad = int(round(_SMOOTH_PAD_S * self.fs_hz))
+        self._pad = int(round(SMOOTH_PAD_S * self.fs_hz))
         self._resampler = UniformResampler(self.fs_hz, _N_CH, MAX_GAP_S)
         self._legs = {leg: _LegStream(self.fs_hz) for leg in LEGS}
         self._yaw = SortedWindow(max(int(YAW_WINDOW_S * self.fs_hz), 1))
@@ -280,7 +317,7 @@ class SessionAnalyzer:
         rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan)
         if rep is not None:
             s.pending.append(rep)
-        # a rep is scored once _SMOOTH_PAD_S of signal after its end is in (or a gap comes)
+        # a rep is scored once SMOOTH_PAD_S of signal after its end is in (or a gap comes)
         if s.pending and (len(s.raw) - 1 >= s.pending[0].end_index + self._pad
                           or not math.isfinite(value)):
             return self._emit(leg, s.pending.pop(0))
@@ -294,19 +331,8 @@ class SessionAnalyzer:
         return RepEvent(leg, res, len(s.reps), sets[-1].reps if sets else 0)
 
     def _score(self, s: _LegStream, rep: Rep) -> RepResult:
-        lo = max(rep.start_index - self._pad, 0)
-        hi = min(rep.end_index + self._pad, len(s.raw) - 1)
-        seg = np.asarray(s.raw[lo : hi + 1], dtype=float)
-        bad = np.flatnonzero(~np.isfinite(seg))
-        first_in_rep, last_in_rep = rep.start_index - lo, rep.end_index - lo
-        before = bad[bad < first_in_rep]
-        after = bad[bad > last_in_rep]
-        cut_lo = int(before[-1]) + 1 if before.size else 0
-        cut_hi = int(after[0]) if after.size else seg.size
-        seg = seg[cut_lo:cut_hi]
-        lo += cut_lo
-        out, back = stroke_speed_profiles(seg, self.fs_hz, rep.start_index - lo,
-                                          rep.peak_index - lo, rep.end_index - lo)
+        strokes = rep_strokes(s.raw, self.fs_hz, rep)
+        out, back = strokes.out_deg_s, strokes.back_deg_s
         s_out, s_back = sparc(out, self.fs_hz), sparc(back, self.fs_hz)
         score = mean_score([sparc_to_score(s_out), sparc_to_score(s_back)])
         return RepResult(rep, s_out, s_back, ldlj(out, self.fs_hz), ldlj(back, self.fs_hz), score)

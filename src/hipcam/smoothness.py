@@ -75,6 +75,15 @@ def ldlj(speed: np.ndarray, fs: float) -> float:
     return float(-np.log(dimensionless))
 
 
+def stroke_core_range(speed: np.ndarray, frac: float = STROKE_ONSET_FRACTION) -> tuple[int, int]:
+    """``(first, stop)`` indices of :func:`stroke_core` within ``speed`` (``stop`` exclusive)."""
+    v = np.asarray(speed, dtype=float)
+    if v.size == 0 or not np.isfinite(v).all():
+        return 0, v.size
+    above = np.flatnonzero(v >= frac * v.max())
+    return int(above[0]), int(above[-1]) + 1
+
+
 def stroke_core(speed: np.ndarray, frac: float = STROKE_ONSET_FRACTION) -> np.ndarray:
     """The part of a speed profile from the first to the last sample with speed ≥ ``frac`` · peak.
 
@@ -82,11 +91,8 @@ def stroke_core(speed: np.ndarray, frac: float = STROKE_ONSET_FRACTION) -> np.nd
     carry only measurement noise, which would otherwise be scored as jerk. The stops *inside* a
     stop-and-go stroke are kept (they are what makes it jerky).
     """
-    v = np.asarray(speed, dtype=float)
-    if v.size == 0 or not np.isfinite(v).all():
-        return v
-    above = np.flatnonzero(v >= frac * v.max())
-    return v[above[0] : above[-1] + 1]
+    a, b = stroke_core_range(speed, frac)
+    return np.asarray(speed, dtype=float)[a:b]
 
 
 def sparc_to_score(sparc_value: float) -> float:
