@@ -83,6 +83,20 @@ class RepDetector:
     def enter_deg(self) -> float:
         return min(max(0.4 * self.rom_estimate_deg, MIN_ENTER_DEG), MAX_ENTER_DEG)
 
+    @property
+    def in_rep(self) -> bool:
+        """True from a rep's start until it ends (or is rejected)."""
+        return self._state != "rest"
+
+    @property
+    def earliest_next_start_s(self) -> float | None:
+        """The earliest time (s) at which the next rep could be found to start, or ``None``
+        while a rep is in progress. A rep's start is never before the current rest candidate,
+        so once this lies ``pause_break_s`` past the last rep's end the set has surely ended."""
+        if self._state != "rest":
+            return None
+        return self._cand_t if math.isfinite(self._cand_t) else None
+
     def _leave_deg(self, peak: float) -> float:
         return min(max(0.25 * peak, MIN_HYSTERESIS_DEG), self.enter_deg - MIN_HYSTERESIS_DEG)
 

@@ -338,6 +338,18 @@ class SessionAnalyzer:
         return RepResult(rep, s_out, s_back, ldlj(out, self.fs_hz), ldlj(back, self.fs_hz), score)
 
     # -- queries --------------------------------------------------------------------------
+    def rest_since_s(self, leg: str) -> float | None:
+        """Earliest time the leg's next rep could start (None while a rep is in progress or
+        waiting to be scored); the current time when nothing is known yet."""
+        s = self._legs[leg]
+        if s.pending:
+            return None
+        if s.detector.earliest_next_start_s is not None:
+            return s.detector.earliest_next_start_s
+        if not s.detector.in_rep:  # resting, but no candidate yet (start, or after a gap)
+            return self.t_s[-1] if self.t_s else None
+        return None
+
     def reps(self, leg: str) -> list[RepResult]:
         return list(self._legs[leg].reps)
 

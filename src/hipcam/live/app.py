@@ -102,20 +102,11 @@ def _local_midnight_utc_iso() -> str:
 def _rest_since_s(analyzer: SessionAnalyzer, leg: str) -> float | None:
     """Earliest time the leg's next rep could start, or None while a rep is in progress.
 
-    Reads the rep detector's state: in ``rest``, a new rep always starts at or after its rest
-    candidate time, so once that is ``pause_break_s`` past the last rep the set has ended for sure.
+    Once that is ``pause_break_s`` past the last rep the set has ended for sure.
     """
     if not analyzer.t_s:
         return None
-    now = analyzer.t_s[-1]
-    det = getattr(analyzer._legs.get(leg), "detector", None)  # noqa: SLF001
-    state = getattr(det, "_state", None)
-    if state is None:  # unknown detector internals: only the analysed time is certain
-        return now - 2 * DEFAULT_PAUSE_BREAK_S
-    if state != "rest":
-        return None
-    cand = getattr(det, "_cand_t", math.nan)
-    return float(cand) if isinstance(cand, float) and math.isfinite(cand) else now
+    return analyzer.rest_since_s(leg)
 
 
 class LiveSession:
