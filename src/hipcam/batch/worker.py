@@ -8,6 +8,7 @@ already validated model (about 0.1 s, against 1.5-2 s of imports and first load 
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import threading
@@ -48,6 +49,8 @@ class ReusableEstimator:
 
 
 _local = threading.local()
+_all_estimators: list[ReusableEstimator] = []
+_all_lock = threading.Lock()
 #: pyplot is not thread-safe: Dask workers with several threads draw one plot at a time.
 _plot_lock = threading.Lock()
 
@@ -60,7 +63,18 @@ def worker_estimator(model_path: str | None) -> ReusableEstimator:
     est = cache.get(model_path)
     if est is None:
         est = cache[model_path] = ReusableEstimator(model_path)
+        with _all_lock:
+            _all_estimators.append(est)
     return est
+
+
+@atexit.register
+def _close_all_estimators() -> None:
+    """Close the native graphs while the interpreter is still whole (not from ``__del__`` later)."""
+    with _all_lock:
+        for est in _all_estimators:
+            est.close()
+        _all_estimators.clear()
 
 
 def worker_name() -> str:
