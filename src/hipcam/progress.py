@@ -38,9 +38,9 @@ class ProgressBar:
             eta = (total - done) / rate if rate > 0 else 0.0
             bar = "█" * int(frac * 30) + "░" * (30 - int(frac * 30))
             text = (f"\r{self.label} {bar} {100 * frac:5.1f}% {done}/{total} {self.unit} "
-                    f"{rate:.1f}/s ETA {_hms(eta)} ")
+                    f"{_rate(rate)} ETA {_hms(eta)} ")
         else:
-            text = f"\r{self.label} {done} {self.unit} {rate:.1f}/s "
+            text = f"\r{self.label} {done} {self.unit} {_rate(rate)} "
         self.stream.write(text)
         self.stream.flush()
         self._drawn = True
@@ -49,6 +49,11 @@ class ProgressBar:
         if self.enabled and self._drawn:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _rate(per_s: float) -> str:
+    """Items per second, or per minute when fewer than one a second (videos in a batch)."""
+    return f"{per_s:.1f}/s" if per_s >= 1.0 or per_s == 0 else f"{per_s * 60:.1f}/min"
 
 
 def _hms(seconds: float) -> str:
