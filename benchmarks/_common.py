@@ -13,8 +13,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache"
 SAMPLES = ROOT / "sample_videos"
 DEFAULT_SOURCE = SAMPLES / "one_leg_smooth.mp4"
-SHARED_NOTE = ("note: this machine is shared with other work (other engineers' renders, tests and "
-               "benchmarks run at the same time); wall times are noisy, CPU times less so")
+
+
+def load_note() -> str:
+    """A warning line when the machine is busy with other work (1-minute load ≥ half the cores)."""
+    load1 = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    if load1 >= 0.5 * cores:
+        return (f"note: load average {load1:.1f} on {cores} cores before starting: other work is "
+                "running, wall times are noisy (CPU times less so)")
+    return f"load average {load1:.1f} on {cores} cores before starting: machine quiet"
 
 
 def sample_videos() -> list[Path]:

@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, SHARED_NOTE, looped_video, machine, run_timed, video_seconds  # noqa: E402
+from _common import ROOT, load_note, looped_video, machine, run_timed, video_seconds  # noqa: E402
 
 TARGET_MB = 400.0
 TARGET_GROWTH = 0.10
@@ -41,7 +41,7 @@ def main() -> int:
     args = ap.parse_args()
     hipcam = str(ROOT / ".venv" / "bin" / "hipcam")
     print(machine())
-    print(SHARED_NOTE)
+    print(load_note())
     if args.no_model:
         print("pose model replaced by a stub: growth with video length only (add the model's ~250 MB)")
     rows = []

@@ -16,15 +16,19 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import SHARED_NOTE, machine, sample_videos  # noqa: E402
+from _common import load_note, machine, sample_videos  # noqa: E402
 
 
 def main() -> int:
+    import argparse
+
     from hipcam.pipeline import analyse_video
 
-    videos = [Path(v) for v in sys.argv[1:]] or sample_videos()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    ap.add_argument("videos", nargs="*", type=Path, help="videos (default: every sample video)")
+    videos = ap.parse_args().videos or sample_videos()
     print(machine())
-    print(SHARED_NOTE)
+    print(load_note())
     print(f"{'video':22s} {'leg':5s} {'reps 1/2':>9s} {'set 1/2':>8s} {'score 1→2':>13s} "
           f"{'SPARC 1→2':>15s} {'LDLJ 1→2':>15s} {'|Δscore|/rep':>12s} {'|ΔSPARC|/rep':>12s}")
     all_ok = True

@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     ROOT,
-    SHARED_NOTE,
+    load_note,
     looped_video,
     machine,
     run_timed,
@@ -63,7 +63,7 @@ def main() -> int:
     hipcam = str(ROOT / ".venv" / "bin" / "hipcam")
     bare = str(ROOT / "benchmarks" / "bare_loop.py")
     print(machine())
-    print(SHARED_NOTE)
+    print(load_note())
     modes = ([] if args.skip_bare else ["a"]) + ["b"] + (["c"] if args.jobs >= 2 else [])
     times: dict[tuple[str, Path], list[tuple[float, float]]] = {(m, v): [] for m in modes for v in videos}
     with tempfile.TemporaryDirectory() as tmp:
