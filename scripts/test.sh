@@ -2,7 +2,7 @@
 # Install everything hipcam's tests need on a fresh Debian machine, then run them.
 # Usage: bash scripts/test.sh [extra pytest args]
 # - system packages (as root, via apt-get, only those missing): OSMesa for the synthetic renderer,
-#   Xvfb + ImageMagick for the live-window test, Chromium for the HTML report test, ffmpeg,
+#   Xvfb for the live-window test (screenshot via ffmpeg x11grab), Chromium for the HTML report test, ffmpeg,
 #   espeak-ng for spoken counts
 # - a virtualenv in .venv with hipcam and its dev, synth and dask extras
 #   (torch 2.13.0 CPU is installed first so the synth extra never pulls a CUDA build)
@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libosmesa6 xvfb imagemagick x11-apps chromium ffmpeg espeak-ng)
+APT_PACKAGES=(libosmesa6 xvfb chromium ffmpeg espeak-ng)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
