@@ -9,3 +9,5 @@ The package follows the data: ``capture`` (frames) -> ``pose`` (MediaPipe landma
 __version__ = "0.1.0"
 #: Bumped whenever a change alters analysis results (used as part of batch cache keys).
 ANALYSIS_VERSION = "1"
+#: The goal: this many repetitions in a row, with smooth control.
+TARGET_REPS = 100

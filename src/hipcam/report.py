@@ -16,9 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hipcam import TARGET_REPS
 from hipcam.errors import OutputError
-
-TARGET_REPS = 100
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

@@ -12,8 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hipcam.report import TARGET_REPS
-from hipcam.reps import DEFAULT_PAUSE_BREAK_S
+from hipcam.commands.options import add_analysis_options
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -24,15 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--csv", metavar="PATH", help="write per-frame angles as CSV here")
     p.add_argument("--plot", metavar="PATH", help="write a PNG plot: angle vs time, reps, smoothness")
     p.add_argument("--annotate", metavar="PATH", help="write an mp4 with skeleton and running counts")
-    p.add_argument("--model", metavar="PATH", help="MediaPipe pose .task bundle (default: bundled)")
-    p.add_argument("--stride", type=int, default=1, metavar="N",
-                   help="analyse every Nth frame (default 1; 2 halves the work at 30 fps)")
+    add_analysis_options(p)
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="split the video into N overlapping chunks analysed in parallel (default 1)")
-    p.add_argument("--pause-break", type=float, default=DEFAULT_PAUSE_BREAK_S, metavar="S",
-                   help=f"a rest this long (s) ends a continuous set (default {DEFAULT_PAUSE_BREAK_S})")
-    p.add_argument("--target", type=int, default=TARGET_REPS, metavar="N",
-                   help=f"the goal for one continuous set (default {TARGET_REPS})")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stdout")

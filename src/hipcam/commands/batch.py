@@ -30,14 +30,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hipcam.reps import DEFAULT_PAUSE_BREAK_S
+from hipcam.commands.options import add_analysis_options
 
 if TYPE_CHECKING:
     from hipcam.batch.inputs import VideoEntry
     from hipcam.batch.store import ResultStore
 
-#: Same as :data:`hipcam.report.TARGET_REPS` (not imported: that pulls in SciPy, slowing --help).
-TARGET_REPS = 100
 DEFAULT_TIMEOUT_S = 3600.0
 DB_NAME = "hipcam-results.db"
 
@@ -59,13 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         f"(default {DEFAULT_TIMEOUT_S:g}; 0 = no limit)")
     p.add_argument("--retry-failed", action="store_true",
                    help="analyse again the videos that failed in an earlier run")
-    p.add_argument("--model", metavar="PATH", help="MediaPipe pose .task bundle (default: bundled)")
-    p.add_argument("--stride", type=int, default=1, metavar="N",
-                   help="analyse every Nth frame (default 1)")
-    p.add_argument("--pause-break", type=float, default=DEFAULT_PAUSE_BREAK_S, metavar="S",
-                   help=f"a rest this long (s) ends a continuous set (default {DEFAULT_PAUSE_BREAK_S})")
-    p.add_argument("--target", type=int, default=TARGET_REPS, metavar="N",
-                   help=f"the goal for one continuous set (default {TARGET_REPS})")
+    add_analysis_options(p)
     p.add_argument("--no-report", dest="report", action="store_false",
                    help="skip the HTML report (summary.csv and JSON are still written)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,

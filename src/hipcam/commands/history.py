@@ -14,7 +14,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from hipcam.report import TARGET_REPS
+from hipcam import TARGET_REPS
 
 if TYPE_CHECKING:
     from hipcam.storage import StoredSession

@@ -21,8 +21,7 @@ import argparse
 import json
 import sys
 
-from hipcam.report import TARGET_REPS
-from hipcam.reps import DEFAULT_PAUSE_BREAK_S
+from hipcam.commands.options import add_analysis_options
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,17 +41,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(rep, set_end, warning, ... and last a summary)")
     p.add_argument("--json", action="store_true",
                    help="print the events as JSON lines on stdout with the window too")
-    p.add_argument("--target", type=int, default=TARGET_REPS, metavar="N",
-                   help=f"reps in a row to aim for (default {TARGET_REPS})")
-    p.add_argument("--pause-break", type=float, default=DEFAULT_PAUSE_BREAK_S, metavar="S",
-                   help=f"a rest this long (s) ends a continuous set (default {DEFAULT_PAUSE_BREAK_S})")
+    add_analysis_options(p, stride=False)
     p.add_argument("--db", metavar="PATH",
                    help="session database (default $HIPCAM_DB, else "
                         "$XDG_DATA_HOME/hipcam/sessions.db or ~/.local/share/hipcam/sessions.db)")
     p.add_argument("--no-db", action="store_true", help="do not store this session")
     p.add_argument("--record", metavar="PATH", help="save the raw session video here (mp4)")
     p.add_argument("--quiet", action="store_true", help="no sound")
-    p.add_argument("--model", metavar="PATH", help="MediaPipe pose .task bundle (default: bundled)")
     p.add_argument("--max-seconds", type=float, metavar="S",
                    help="stop after this many seconds of source time")
     p.add_argument("--calibration", type=float, default=2.0, metavar="S",
