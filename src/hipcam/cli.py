@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
+import os
 import signal
 import sys
 
@@ -76,5 +78,34 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-if __name__ == "__main__":  # pragma: no cover
+def silence_native_stderr() -> None:
+    """Send file descriptor 2 to /dev/null for the rest of the process, keeping ``sys.stderr``.
+
+    MediaPipe/LiteRT and FFmpeg write log lines straight to file descriptor 2, some of them from
+    their own threads at any moment (also after an interrupt); hipcam's own messages go through
+    ``sys.stderr``, which is moved to a duplicate of the original descriptor. Only for the
+    console command (``HIPCAM_DEBUG=1`` keeps the native logs).
+    """
+    if os.environ.get("HIPCAM_DEBUG"):
+        return
+    try:
+        sys.stderr.flush()
+        keep = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        return
+    sys.stderr = io.TextIOWrapper(os.fdopen(keep, "wb", buffering=0), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True,
+                                  write_through=True)
+
+
+def console() -> None:  # pragma: no cover - the installed ``hipcam`` command
+    """Entry point of the ``hipcam`` console script."""
+    silence_native_stderr()
     sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    console()
