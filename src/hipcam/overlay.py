@@ -11,20 +11,21 @@ import cv2
 import numpy as np
 
 from hipcam import pose
+from hipcam.colors import LEFT_BGR, RIGHT_BGR, SCORE_BGR, score_band
 
 _BONES = [
     (pose.L_HIP, pose.R_HIP), (pose.L_HIP, pose.L_KNEE), (pose.L_KNEE, pose.L_ANKLE),
     (pose.R_HIP, pose.R_KNEE), (pose.R_KNEE, pose.R_ANKLE), (pose.L_ANKLE, pose.L_FOOT),
     (pose.R_ANKLE, pose.R_FOOT), (pose.L_SHOULDER, pose.L_HIP), (pose.R_SHOULDER, pose.R_HIP),
 ]
-LEFT_COLOR = (255, 160, 0)  # BGR: the person's left leg in blue-ish
-RIGHT_COLOR = (0, 140, 255)  # the person's right leg in orange
-SCORE_COLORS = {"green": (60, 180, 60), "amber": (0, 170, 255), "red": (40, 40, 220)}
+LEFT_COLOR = LEFT_BGR  # the person's left leg (see hipcam.colors)
+RIGHT_COLOR = RIGHT_BGR
+SCORE_COLORS = {"green": SCORE_BGR["smooth"], "amber": SCORE_BGR["fair"], "red": SCORE_BGR["jerky"]}
 
 
 def draw_skeleton(bgr: np.ndarray, xy_px: np.ndarray, visibility: np.ndarray,
                   min_visibility: float = 0.5) -> None:
-    """Draw hips, legs and feet in place; left leg blue, right leg orange."""
+    """Draw hips, legs and feet in place, each leg in its colour (:mod:`hipcam.colors`)."""
     if xy_px is None or not np.isfinite(xy_px[pose.L_HIP, 0]):
         return
     for a, b in _BONES:
@@ -44,14 +45,8 @@ def draw_skeleton(bgr: np.ndarray, xy_px: np.ndarray, visibility: np.ndarray,
 
 
 def score_color(score: float | None) -> tuple[int, int, int]:
-    """Green ≥ 70, amber 50–70, red < 50, grey when unknown."""
-    if score is None or not np.isfinite(score):
-        return (160, 160, 160)
-    if score >= 70:
-        return SCORE_COLORS["green"]
-    if score >= 50:
-        return SCORE_COLORS["amber"]
-    return SCORE_COLORS["red"]
+    """BGR band colour: green ≥ 70, amber 50–70, red < 50, grey when unknown."""
+    return SCORE_BGR[score_band(score)]
 
 
 def put_text(bgr: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.6,
