@@ -29,7 +29,7 @@ from pathlib import Path
 
 from hipcam import __version__
 from hipcam.batch.inputs import parse_recorded_at
-from hipcam.batch.outputs import BatchRow, write_if_changed
+from hipcam.batch.outputs import BatchRow, batch_root, shown_path, shown_text, write_if_changed
 from hipcam.colors import SCORE_LABELS, score_band
 
 PATIENTS_DIR = "patients"
@@ -137,24 +137,8 @@ def _sort_key(r: BatchRow) -> tuple:
     return (d is None, d or datetime.min, r.entry.recorded_at, r.entry.path)
 
 
-def batch_root(paths: list[str]) -> str:
-    """The folder that holds every video of the batch (paths in the report are shown below it)."""
-    parents = [os.path.dirname(p) for p in paths if os.path.isabs(p)]
-    if not parents:
-        return ""
-    try:
-        return os.path.commonpath(parents)
-    except ValueError:  # different drives (Windows)
-        return ""
-
-
 def _rel(path: str, root: str) -> str:
-    if root and os.path.isabs(path):
-        try:
-            return os.path.relpath(path, root)
-        except ValueError:
-            return path
-    return path
+    return shown_path(path, root)
 
 
 def _finite(x: object) -> float | int | None:
@@ -207,7 +191,7 @@ def _row_ctx(r: BatchRow, root: str) -> dict:
     folder = os.path.dirname(rel)
     return {
         "path": rel, "name": Path(e.path).name, "folder": folder, "page": r.page_relpath,
-        "error": r.error.replace(root + os.sep, "") if root else r.error,
+        "error": shown_text(r.error, root),
         "status": r.status, "notes": e.notes, "patient_id": e.patient_id,
         "patient_href": f"{PATIENTS_DIR}/{patient_slug(e.patient_id)}.html" if e.patient_id else "",
         "recorded": e.recorded_at, "recorded_key": _date_key(e.recorded_at),

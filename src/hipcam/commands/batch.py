@@ -248,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
             row = outputs.BatchRow(e, res.status, error=res.error or "", sha256=h, doc=res.doc,
                                    plot_png=res.plot_png, has_plot=res.plot_png is not None,
                                    from_earlier_run=h not in analysed)
-            outputs.write_video_files(out, row)
+            outputs.write_video_files(out, row, root)
             if args.report:
                 htmlreport.write_video_page(out, row, args.target, prov, root)
             row.slim()
@@ -266,7 +266,7 @@ def run(args: argparse.Namespace) -> int:
     if old_failed:
         totals += (f"; {old_failed} of them failed in an earlier run "
                    f"(--retry-failed analyses {'it' if old_failed == 1 else 'them'} again)")
-    summary = outputs.write_summary(out, rows)
+    summary = outputs.write_summary(out, rows, root)
     index = htmlreport.write_report(out, rows, args.target, totals, prov) if args.report else None
     if show:
         for r in failed[:20]:
