@@ -11,10 +11,11 @@ def test_shin_angle_2d_zero_when_hanging_straight_and_signed():
     assert angles.shin_angle_2d_deg([100, 100], [0, 200]) == pytest.approx(-45)
 
 
-def test_toward_other_leg_sign_handles_mirroring():
-    # other knee to the right -> moving the ankle right (positive 2D angle) is toward it
-    assert angles.toward_other_leg_sign(280.0, 360.0) == 1.0
-    assert angles.toward_other_leg_sign(360.0, 280.0) == -1.0
+def test_signed_angle_positive_toward_the_other_knee_also_mirrored():
+    # other knee to the right -> the ankle moving right (positive 2D angle) is toward it
+    assert angles.signed_shin_angle_2d_deg([280, 100], [300, 200], [360, 100]) > 0
+    assert angles.signed_shin_angle_2d_deg([360, 100], [340, 200], [280, 100]) > 0
+    assert angles.signed_shin_angle_2d_deg([360, 100], [380, 200], [280, 100]) < 0
 
 
 def test_camera_yaw_from_hip_line():

@@ -23,6 +23,7 @@ mirrors.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,8 +80,7 @@ def offscreen(image_xy_px: np.ndarray, width: int, height: int,
         return bad
     mx, my = margin * width, margin * height
     u, v = xy[..., 0], xy[..., 1]
-    with np.errstate(invalid="ignore"):
-        return bad | (u < -mx) | (u > width + mx) | (v < -my) | (v > height + my)
+    return bad | (u < -mx) | (u > width + mx) | (v < -my) | (v > height + my)
 
 
 def mask_offscreen(sample: pose.PoseSample | None, margin: float = OFFSCREEN_MARGIN
@@ -111,6 +111,73 @@ def legs_seen(visibility: np.ndarray) -> np.ndarray:
 
 
 # -- the geometry --------------------------------------------------------------------------------
+# Each formula is written once, component by component, over a numeric backend ``xp``: numpy for
+# arrays of any shape (whole series), or :class:`_ScalarMath` for the plain floats of one frame
+# (the streaming analyser runs the geometry once per frame, where numpy's per-call overhead on
+# two-element arrays would cost ~50x the arithmetic). Same source lines, same numbers.
+class _ScalarMath:
+    """The few numpy names the formulas use, for Python floats."""
+
+    nan = math.nan
+    sqrt = staticmethod(math.sqrt)
+    sin = staticmethod(math.sin)
+    cos = staticmethod(math.cos)
+    arctan2 = staticmethod(math.atan2)
+    degrees = staticmethod(math.degrees)
+    radians = staticmethod(math.radians)
+    abs = staticmethod(abs)
+    minimum = staticmethod(min)
+    maximum = staticmethod(max)
+
+    @staticmethod
+    def where(cond: bool, a: float, b: float) -> float:
+        return a if cond else b
+
+
+def _unit(x, y, z, xp):  # noqa: ANN001, ANN202 - arrays or floats
+    """The vector's components divided by its length (NaN for a zero vector, without warnings)."""
+    n = xp.sqrt(x * x + y * y + z * z)
+    n = xp.where(n > 0, n, xp.nan)
+    return x / n, y / n, z / n
+
+
+def _shin_2d(knee_u, knee_v, ankle_u, ankle_v, other_knee_u, xp):  # noqa: ANN001, ANN202
+    """Signed image angle of the shin: positive toward the other knee."""
+    a = xp.degrees(xp.arctan2(ankle_u - knee_u, ankle_v - knee_v))
+    return xp.where(other_knee_u >= knee_u, a, -a)
+
+
+def _yaw(left_hip, right_hip, xp):  # noqa: ANN001, ANN202
+    return xp.degrees(xp.arctan2(xp.abs(left_hip[2] - right_hip[2]), xp.abs(left_hip[0] - right_hip[0])))
+
+
+def _correct(a2, yaw, xp):  # noqa: ANN001, ANN202
+    a = xp.radians(a2)
+    c = xp.cos(xp.radians(xp.minimum(xp.maximum(yaw, 0.0), 80.0)))
+    return xp.degrees(xp.arctan2(xp.sin(a), xp.cos(a) * c))
+
+
+def _shin_rotation(hip, knee, ankle, other_knee, xp):  # noqa: ANN001, ANN202
+    hx, hy, hz = hip
+    kx, ky, kz = knee
+    ax, ay, az = _unit(kx - hx, ky - hy, kz - hz, xp)  # thigh axis
+    # toward the other knee, made perpendicular to the axis
+    lx, ly, lz = other_knee[0] - kx, other_knee[1] - ky, other_knee[2] - kz
+    d = lx * ax + ly * ay + lz * az
+    lx, ly, lz = _unit(lx - d * ax, ly - d * ay, lz - d * az, xp)
+    dx, dy, dz = ay * lz - az * ly, az * lx - ax * lz, ax * ly - ay * lx  # axis × lateral
+    sx, sy, sz = ankle[0] - kx, ankle[1] - ky, ankle[2] - kz
+    s_down = sx * dx + sy * dy + sz * dz
+    # axis × lateral points down for one leg and up for the other: orient it along the shin
+    flip = xp.where(s_down < 0, -1.0, 1.0)
+    return xp.degrees(xp.arctan2(sx * lx + sy * ly + sz * lz, s_down * flip))
+
+
+def _xyz(a: np.ndarray) -> np.ndarray:
+    """``(..., k)`` → ``(k, ...)``: components first, for unpacking."""
+    return np.moveaxis(np.asarray(a, dtype=float), -1, 0)
+
+
 def shin_angle_2d_deg(knee_xy: np.ndarray, ankle_xy: np.ndarray) -> np.ndarray:
     """Angle (degrees) of the knee→ankle image vector from the image vertical, ``atan2(du, dv)``.
 
@@ -121,13 +188,11 @@ def shin_angle_2d_deg(knee_xy: np.ndarray, ankle_xy: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(d[..., 0], d[..., 1]))
 
 
-def toward_other_leg_sign(knee_u_px: np.ndarray, other_knee_u_px: np.ndarray) -> np.ndarray:
-    """+1 where the other knee is to the image right of this one, -1 where to the left.
-
-    Multiplying :func:`shin_angle_2d_deg` by it makes swinging the foot toward the other leg
-    positive, including for mirrored webcam images.
-    """
-    return np.where(np.asarray(other_knee_u_px) >= np.asarray(knee_u_px), 1.0, -1.0)
+def signed_shin_angle_2d_deg(knee_xy: np.ndarray, ankle_xy: np.ndarray,
+                             other_knee_xy: np.ndarray) -> np.ndarray:
+    """:func:`shin_angle_2d_deg` made positive toward the other knee (also in mirrored images)."""
+    (ku, kv), (au, av), (ou, _) = _xyz(knee_xy), _xyz(ankle_xy), _xyz(other_knee_xy)
+    return _shin_2d(ku, kv, au, av, ou, np)
 
 
 def camera_yaw_deg(left_hip_xyz_m: np.ndarray, right_hip_xyz_m: np.ndarray) -> np.ndarray:
@@ -135,15 +200,12 @@ def camera_yaw_deg(left_hip_xyz_m: np.ndarray, right_hip_xyz_m: np.ndarray) -> n
 
     0 when the camera faces the person square on, 90 when it looks from the side.
     """
-    d = np.asarray(left_hip_xyz_m, dtype=float) - np.asarray(right_hip_xyz_m, dtype=float)
-    return np.degrees(np.arctan2(np.abs(d[..., 2]), np.abs(d[..., 0])))
+    return _yaw(_xyz(left_hip_xyz_m), _xyz(right_hip_xyz_m), np)
 
 
 def correct_foreshortening_deg(angle_2d_deg: np.ndarray, yaw_deg: np.ndarray | float) -> np.ndarray:
     """Undo the ``cos(yaw)`` foreshortening of a sideways swing: ``atan(tan θ₂ᴅ / cos φ)``."""
-    a = np.radians(np.asarray(angle_2d_deg, dtype=float))
-    c = np.cos(np.radians(np.clip(yaw_deg, 0.0, 80.0)))
-    return np.degrees(np.arctan2(np.sin(a), np.cos(a) * c))
+    return _correct(np.asarray(angle_2d_deg, dtype=float), np.asarray(yaw_deg, dtype=float), np)
 
 
 def shin_rotation_3d_deg(
@@ -155,20 +217,7 @@ def shin_rotation_3d_deg(
     between it and the "down" direction of that plane, with the lateral direction pointing at the
     other knee. All inputs are ``(..., 3)`` world coordinates; degenerate input gives NaN.
     """
-    hip, knee, ankle, other = (np.asarray(x, dtype=float) for x in (hip_xyz, knee_xyz, ankle_xyz,
-                                                                      other_knee_xyz))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        axis = knee - hip
-        axis = axis / np.linalg.norm(axis, axis=-1, keepdims=True)
-        lateral = other - knee
-        lateral = lateral - np.sum(lateral * axis, axis=-1, keepdims=True) * axis
-        lateral = lateral / np.linalg.norm(lateral, axis=-1, keepdims=True)
-        down = np.cross(axis, lateral)
-        shin = ankle - knee
-        s_down = np.sum(shin * down, axis=-1)
-        # cross(axis, lateral) points down for one leg and up for the other: orient it along the shin
-        flip = np.where(s_down < 0, -1.0, 1.0)
-        return np.degrees(np.arctan2(np.sum(shin * lateral, axis=-1), s_down * flip))
+    return _shin_rotation(_xyz(hip_xyz), _xyz(knee_xyz), _xyz(ankle_xyz), _xyz(other_knee_xyz), np)
 
 
 @dataclass(frozen=True)
@@ -185,10 +234,29 @@ def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
     """Both legs' 2D and 3D angles and the camera yaw from ``(..., 33, 2)`` / ``(..., 33, 3)``."""
     xy = np.asarray(image_xy_px, dtype=float)
     world = np.asarray(world_xyz_m, dtype=float)
-    knee = xy[..., _KNEE, :]
-    a2 = shin_angle_2d_deg(knee, xy[..., _ANKLE, :])
-    a2 = a2 * toward_other_leg_sign(knee[..., 0], xy[..., _OTHER_KNEE, 0])
+    a2 = signed_shin_angle_2d_deg(xy[..., _KNEE, :], xy[..., _ANKLE, :], xy[..., _OTHER_KNEE, :])
     a3 = shin_rotation_3d_deg(world[..., _HIP, :], world[..., _KNEE, :], world[..., _ANKLE, :],
                               world[..., _OTHER_KNEE, :])
     yaw = camera_yaw_deg(world[..., pose.L_HIP, :], world[..., pose.R_HIP, :])
     return LegAngles(a2, a3, yaw)
+
+
+def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray
+                     ) -> tuple[list[float], list[float], float]:
+    """:func:`leg_angles` of one frame ``(33, 2)`` / ``(33, 3)``, in plain floats (the per-frame
+    path of the streaming analyser): ``([2D left, right], [3D left, right], yaw)``."""
+    xy = image_xy_px.tolist()
+    world = world_xyz_m.tolist()
+    m = _ScalarMath
+    a2, a3 = [], []
+    for leg in LEGS:
+        j = LEG_LANDMARKS[leg]
+        (ku, kv), (au, av) = xy[j.knee], xy[j.ankle]
+        a2.append(_shin_2d(ku, kv, au, av, xy[j.other_knee][0], m))
+        a3.append(_shin_rotation(world[j.hip], world[j.knee], world[j.ankle], world[j.other_knee], m))
+    return a2, a3, _yaw(world[pose.L_HIP], world[pose.R_HIP], m)
+
+
+def correct_foreshortening_deg_float(angle_2d_deg: float, yaw_deg: float) -> float:
+    """:func:`correct_foreshortening_deg` for one float (same formula)."""
+    return _correct(angle_2d_deg, yaw_deg, _ScalarMath)

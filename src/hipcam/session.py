@@ -339,15 +339,18 @@ class SessionAnalyzer:
         self.frames_detected += 1
         sample = angles.mask_offscreen(sample)
         seen = angles.legs_seen(sample.visibility).tolist()
-        la = angles.leg_angles(sample.image_xy_px, sample.world_xyz_m)
-        in_pos = (True, True) if self.gate is None else self.gate.in_position(t_s, sample, la)
-        a2, a3 = la.angle_2d_deg.tolist(), la.angle_3d_deg.tolist()
+        a2, a3, yaw = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
+        if self.gate is None:
+            in_pos: tuple[bool, bool] = (True, True)
+        else:
+            la = angles.LegAngles(np.array(a2), np.array(a3), np.array(yaw))
+            in_pos = self.gate.in_position(t_s, sample, la)
         for k, leg in enumerate(LEGS):
             out[_CH_POS[k]] = 1.0 if in_pos[k] else 0.0
             if seen[k]:
                 self._legs[leg].frames_seen += 1
                 out[_CH_2D[k]], out[_CH_3D[k]] = a2[k], a3[k]
-        out[_CH_YAW] = float(la.camera_yaw_deg)
+        out[_CH_YAW] = yaw
         return out
 
     def break_set(self) -> list[SetEndEvent]:
@@ -387,14 +390,14 @@ class SessionAnalyzer:
             yaw = self._yaw.median() if len(self._yaw) else 0.0
             self.yaw_deg.append(yaw)
             use_2d = yaw <= angles.MAX_YAW_FOR_2D_DEG
-            a2s = [ch[c] for c in _CH_2D]
-            if use_2d:
-                corrected = angles.correct_foreshortening_deg(a2s, yaw).tolist()
             for k, leg in enumerate(LEGS):
-                a2, a3 = a2s[k], ch[_CH_3D[k]]
+                a2, a3 = ch[_CH_2D[k]], ch[_CH_3D[k]]
                 self.raw_2d[leg].append(a2)
                 self.raw_3d[leg].append(a3)
-                value, method = (corrected[k], "2d") if use_2d else (a3, "3d")
+                if use_2d:
+                    value, method = angles.correct_foreshortening_deg_float(a2, yaw), "2d"
+                else:
+                    value, method = a3, "3d"
                 pos = ch[_CH_POS[k]]
                 # a flag interpolated across a change of position is not "in position"
                 countable = not math.isfinite(pos) or pos >= 1.0 - 1e-9
