@@ -135,8 +135,11 @@ class ProgressPoint:
                    {leg: (_finite(smoothness.get(leg)) if ex[leg] else None) for leg in LEGS})
 
 
-def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str | None = None) -> bytes:
+def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str | None = None,
+                 what: str = "recording") -> bytes:
     """Longest continuous set per leg toward ``target``, and smoothness, per recording (PNG).
+
+    ``what`` names the points on the axis ("recording", "session").
 
     The x axis is the date when every point has one, else the order. A leg not exercised in a
     recording has no point there (its line joins the recordings where it was exercised).
@@ -161,7 +164,7 @@ def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str 
     ax1.axhline(target, color="0.25", ls="--", lw=1.2, label=f"goal: {target} in a row")
     ax1.set_ylim(0, top * 1.08)
     ax1.set_ylabel("longest continuous set (reps)")
-    ax1.set_title(title or f"Progress toward {target} reps in a row ({len(points)} recordings)",
+    ax1.set_title(title or f"Progress toward {target} reps in a row ({len(points)} {what}s)",
                   loc="left", fontsize=10)
     ax1.legend(loc="upper left", fontsize=8)
     for band, (lo, hi) in (("smooth", (70, 100)), ("fair", (50, 70)), ("jerky", (0, 50))):
@@ -172,7 +175,7 @@ def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str 
                   fontsize=10)
     if any(p.smoothness.get(leg) is not None for p in points for leg in LEGS):
         ax2.legend(loc="lower left", fontsize=8)
-    ax2.set_xlabel("recording date" if use_dates else "recording (in order)")
+    ax2.set_xlabel(f"{what} date" if use_dates else f"{what} (in order)")
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
     if use_dates:

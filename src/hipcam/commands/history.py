@@ -123,5 +123,4 @@ def progress_png(sessions: list[StoredSession], target: int = TARGET_REPS) -> by
     points = [ProgressPoint.from_legs(dt.datetime.fromisoformat(s.started_at).astimezone(),
                                       str(s.id), s.reps, s.longest_set, s.smoothness)
               for s in sessions]
-    return draw(points, target, title=f"Progress toward {target} reps in a row "
-                                      f"({len(sessions)} sessions)")
+    return draw(points, target, what="session")
