@@ -60,7 +60,9 @@ class AnalysisResult:
         """The ``hipcam.analysis/1`` JSON document.
 
         ``analysed_at`` (UTC, ISO 8601) and ``settings`` (everything that changes the figures:
-        stride, pause break, target, model file) make a result traceable on its own.
+        stride, pause break, target, model file) make a result traceable on its own. Every set
+        carries its ``trend`` (first vs last reps, per-rep slopes: :mod:`hipcam.settrends`,
+        added by :meth:`LegResult.to_dict`, so ``live`` summaries carry it too).
         """
         import datetime as dt
 

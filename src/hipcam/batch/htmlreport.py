@@ -31,6 +31,7 @@ from hipcam import __version__
 from hipcam.batch.inputs import parse_recorded_at
 from hipcam.batch.outputs import BatchRow, batch_root, shown_path, shown_text, write_if_changed
 from hipcam.colors import SCORE_LABELS, score_band
+from hipcam.settrends import MIN_REPS, describe
 
 PATIENTS_DIR = "patients"
 LEGS = ("left", "right")
@@ -86,7 +87,7 @@ def _env():
     env = Environment(loader=PackageLoader("hipcam", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
     env.filters["url"] = lambda rel: urllib.parse.quote(str(rel))
-    env.globals.update(bar_pct=_bar_pct, band=score_band,
+    env.globals.update(bar_pct=_bar_pct, band=score_band, fmt=_fmt,
                        band_label=lambda s: SCORE_LABELS[score_band(s)])
     return env
 
@@ -103,6 +104,11 @@ def _render(template: str, prov: Provenance | None, target: int, **ctx) -> bytes
     html = _env().get_template(template).render(prov=prov, target=target, css=_css(),
                                                 sort_js=_SORT_JS, **ctx)
     return html.encode()
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    """A number for a table cell; "–" when there is none."""
+    return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else spec % (x + 0.0)
 
 
 def _bar_pct(n: float, target: int) -> float:
@@ -162,6 +168,9 @@ def _legs(doc: dict | None) -> dict[str, dict]:
             "jerky_reps": d.get("jerky_reps") if ex else None,
             "mean_rom_deg": _finite(d.get("mean_rom_deg")) if ex else None,
             "sets": ", ".join(str(s["reps"]) for s in d.get("sets", [])) or "–",
+            "trends": [{"number": k, "reps": s["reps"], "trend": s.get("trend"),
+                        "text": describe(s.get("trend"))}
+                       for k, s in enumerate(d.get("sets", []), start=1) if s.get("trend")],
             "reps_detail": _reps_detail(d),
         }
     return out
@@ -229,6 +238,7 @@ def video_html(r: BatchRow, target: int, prov: Provenance | None = None, root: s
                  f"{v['width']}×{v['height']}")
         analysed_at = r.doc.get("analysed_at", "")
     return _render("video.html.j2", prov, target, title=Path(r.entry.path).name, depth=1, **ctx,
+                   min_trend_reps=MIN_REPS,
                    video=video, analysed_at=analysed_at, sha256=r.sha256,
                    warnings=(r.doc or {}).get("warnings") or [],
                    plot=Path(r.plot_relpath).name if r.has_plot and r.doc is not None else "",

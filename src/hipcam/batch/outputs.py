@@ -157,6 +157,33 @@ def write_video_files(out_dir: Path, row: BatchRow, root: str = "") -> None:
         write_if_changed(out_dir / row.plot_relpath, row.plot_png)
 
 
+def batch_json_bytes(rows: list[BatchRow], root: str, settings: dict, totals: str) -> bytes:
+    """The ``hipcam.batch/1`` document: the batch's settings and every video's figures.
+
+    One entry per video with the same per-leg figures as ``summary.csv`` (None for a leg not
+    exercised is left to the reader: ``reps`` is 0 then), paths below the batch root.
+    """
+    import datetime as dt
+
+    from hipcam import __version__
+
+    keys = ("reps", "longest_continuous_set", "smoothness_score", "jerky_reps", "mean_rom_deg")
+    videos = []
+    for r in rows:
+        e = r.entry
+        videos.append({
+            "path": shown_path(e.path, root), "patient_id": e.patient_id, "recorded_at": e.recorded_at,
+            "notes": e.notes, "status": r.status, "error": shown_text(r.error, root) or None,
+            "sha256": r.sha256 or None, "json": r.json_relpath or None,
+            "legs": ({leg: {k: r.leg(leg, k) for k in keys} for leg in ("left", "right")}
+                     if r.doc is not None else None),
+        })
+    doc = {"schema": "hipcam.batch/1", "hipcam_version": __version__,
+           "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+           "settings": settings, "totals": totals, "videos": videos}
+    return json_bytes(doc)
+
+
 def write_summary(out_dir: Path, rows: list[BatchRow], root: str = "") -> Path:
     """Write ``summary.csv``; returns its path."""
     path = out_dir / "summary.csv"
