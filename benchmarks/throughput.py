@@ -71,7 +71,8 @@ def main() -> int:
     print(load_note())
     modes = ([] if args.skip_bare else ["f"] + ([] if args.no_two_person else ["2"])) + ["b"]
     modes += [f"x{i}" for i in range(len(args.extra))] + (["c"] if args.jobs >= 2 else [])
-    times: dict[tuple[str, Path], list[tuple[float, float]]] = {(m, v): [] for m in modes for v in videos}
+    times: dict[tuple[str, Path], list[tuple[float, float, float]]] = {
+        (m, v): [] for m in modes for v in videos}
     with tempfile.TemporaryDirectory() as tmp:
         def cmd(mode: str, video: Path) -> list[str]:
             if mode in ("f", "2"):
@@ -86,10 +87,10 @@ def main() -> int:
             order = modes if rep % 2 == 0 else modes[::-1]
             for video in videos:
                 for mode in order:
-                    wall, cpu, _ = run_timed(cmd(mode, video))
-                    times[(mode, video)].append((wall, cpu))
+                    wall, cpu, rss_kb = run_timed(cmd(mode, video))
+                    times[(mode, video)].append((wall, cpu, rss_kb / 1024.0))
                     print(f"  round {rep + 1}/{args.repeat} {mode} {video.name}: wall {wall:7.1f} s, "
-                          f"CPU {cpu:7.1f} s", flush=True)
+                          f"CPU {cpu:7.1f} s, peak RSS {rss_kb / 1024:6.1f} MB", flush=True)
 
     def best(mode: str, video: Path, k: int) -> float:
         return min(t[k] for t in times[(mode, video)])
@@ -105,8 +106,10 @@ def main() -> int:
         wall = sum(best(mode, v, 0) for v in videos)
         cpu = sum(best(mode, v, 1) for v in videos)
         sums[mode] = (wall, cpu)
+        rss = max(max(t[2] for t in times[(mode, v)]) for v in videos)
         print(f"  ({mode}) {label[mode]:42s} wall {wall:7.1f} s  CPU {cpu:7.1f} s  "
-              f"real-time factor {total_s / wall:5.2f}×")
+              f"real-time factor {total_s / wall:5.2f}× (per CPU second {total_s / cpu:5.2f}×)  "
+              f"peak RSS {rss:6.1f} MB")
     if "f" in sums:
         ratio = sums["b"][0] / sums["f"][0]
         verdict = "ok" if ratio <= TARGET_RATIO else "OVER"
