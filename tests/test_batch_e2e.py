@@ -187,10 +187,17 @@ def test_batch_local_interrupt_resume_outputs(local_batch: dict, clips: dict) ->
     assert time.monotonic() - t0 < 60
     assert _summary(out) == rows
     # --retry-failed analyses broken.mp4 again (it fails again, as a fresh failure)
-    retry = subprocess.run([*local_batch["cmd"], "--retry-failed", "-q"], capture_output=True,
-                           text=True, timeout=120)
-    assert retry.returncode == 1 and "0 ok, 2 failed, 3 skipped" in retry.stdout
-    assert "earlier run" not in retry.stdout
+    # (-q: no summary lines; --json -: the batch's figures as one JSON document on stdout)
+    retry = subprocess.run([*local_batch["cmd"], "--retry-failed", "-q", "--json", "-"],
+                           capture_output=True, text=True, timeout=120)
+    doc = json.loads(retry.stdout)
+    assert retry.returncode == 1 and "0 ok, 2 failed, 3 skipped" in doc["totals"]
+    assert "earlier run" not in doc["totals"] and "hipcam batch:" not in retry.stdout
+    assert doc["schema"] == "hipcam.batch/1" and len(doc["videos"]) == 5
+    summary_paths = {r["path"] for r in csv.DictReader(open(out / "summary.csv", newline=""))}
+    assert {v["path"] for v in doc["videos"]} == summary_paths  # the same relative paths
+    assert not any(p.startswith("/") for p in summary_paths)
+    assert "failed: " in retry.stderr  # failures are still listed
 
 
 def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess:
@@ -236,9 +243,12 @@ def test_batch_report_in_headless_chromium(local_batch: dict, tmp_path: Path) ->
         Path(keep).mkdir(parents=True, exist_ok=True)
         for shot in shots.values():
             shutil.copy(shot, keep)
-    # the plots rendered: the patient progress lines (matplotlib blue #1f77b4 as BGR) and the
-    # angle plot's black filtered-angle line and green/orange/red rep bands
-    assert _plot_pixels(shots["patient"], (180, 119, 31)) > 300
+    # the plots rendered: the patient progress lines and the angle plot's filtered-angle line in
+    # the left leg's colour, and the page's text
+    from hipcam.colors import LEG_BGR
+
+    assert _plot_pixels(shots["patient"], LEG_BGR["left"], tol=20) > 300
+    assert _plot_pixels(shots["video"], LEG_BGR["left"], tol=20) > 300
     assert _plot_pixels(shots["video"], (0, 0, 0), tol=30) > 2000
     # the index table rendered (the failed rows' pink background is there)
     assert _plot_pixels(shots["index"], (240, 241, 255), tol=4) > 5000

@@ -50,6 +50,7 @@ class AnalysisResult:
     pose: PoseSeries
     model_path: str
     warnings: list[str] = field(default_factory=list)
+    pause_break_s: float = DEFAULT_PAUSE_BREAK_S
 
     @property
     def duration_s(self) -> float:
@@ -58,12 +59,23 @@ class AnalysisResult:
         return 0.0
 
     def to_dict(self, target: int = 100) -> dict:
-        """The ``hipcam.analysis/1`` JSON document."""
+        """The ``hipcam.analysis/1`` JSON document.
+
+        ``analysed_at`` (UTC, ISO 8601) and ``settings`` (everything that changes the figures:
+        stride, pause break, target, model file) make a result traceable on its own. Every set
+        carries its ``trend`` (first vs last reps, per-rep slopes: :mod:`hipcam.settrends`,
+        added by :meth:`LegResult.to_dict`, so ``live`` summaries carry it too).
+        """
+        import datetime as dt
+
         detected = self.pose.detected
         return {
             "schema": SCHEMA,
             "hipcam_version": __version__,
             "analysis_version": ANALYSIS_VERSION,
+            "analysed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "settings": {"stride": self.stride, "pause_break_s": self.pause_break_s,
+                         "target_reps": target, "model": Path(self.model_path).name},
             "video": {
                 "path": self.video.path, "fps": round(self.video.fps, 4),
                 "fps_from_metadata": self.video.fps_from_metadata,
@@ -71,7 +83,7 @@ class AnalysisResult:
                 "width": self.video.width, "height": self.video.height,
             },
             "analysis": {
-                "stride": self.stride, "fs_hz": round(self.fs_hz, 4), "model": self.model_path,
+                "stride": self.stride, "fs_hz": round(self.fs_hz, 4), "model": Path(self.model_path).name,
                 "pose_detected_fraction": round(float(detected.mean()), 4) if len(detected) else 0,
                 "max_people": self.pose.max_people,
                 "multi_person_frames": self.pose.multi_person_frames,
@@ -195,7 +207,8 @@ def finish_analysis(
         if long_gaps and len(long_gaps) < 50:
             total_s = sum(b - a for a, b in long_gaps)
             warnings.append(f"{leg} leg not visible for {total_s:.1f} s in {len(long_gaps)} gap(s)")
-    return AnalysisResult(info, n, stride, fs, legs, analyzer.series(), series, model_path, warnings)
+    return AnalysisResult(info, n, stride, fs, legs, analyzer.series(), series, model_path, warnings,
+                          pause_break_s=analyzer.pause_break_s)
 
 
 def _read_warnings(stats: ReadStats, info: VideoInfo, n: int, stride: int) -> list[str]:

@@ -147,11 +147,18 @@ class LegResult:
         return float(np.mean([r.rep.peak_deg for r in self.reps])) if self.reps else float("nan")
 
     def to_dict(self) -> dict:
+        from hipcam.settrends import set_trend
+
         sets = []
         for s in self.sets:
-            scores = [r.smoothness_score for r in self.reps[s.first_rep : s.first_rep + s.reps]]
+            members = self.reps[s.first_rep : s.first_rep + s.reps]
+            scores = [r.smoothness_score for r in members]
             sets.append({"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3),
-                         "reps": s.reps, "smoothness_score": _r(mean_score(scores), 1)})
+                         "reps": s.reps, "smoothness_score": _r(mean_score(scores), 1),
+                         # the road to 100: first vs last reps of the set (hipcam.settrends)
+                         "trend": set_trend({"rom_deg": [r.rep.peak_deg for r in members],
+                                             "duration_s": [r.rep.end_s - r.rep.start_s for r in members],
+                                             "smoothness": scores})})
         return {
             "reps": len(self.reps),
             "longest_continuous_set": self.longest_continuous_set,

@@ -29,7 +29,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--last", type=int, metavar="N", help="only the N most recent sessions")
     p.add_argument("--plot", metavar="PATH",
                    help="write a PNG: longest continuous set per leg and smoothness per session")
-    p.add_argument("--json", action="store_true", help="print the sessions as JSON instead of a table")
+    p.add_argument("--json", nargs="?", const="-", metavar="PATH",
+                   help="write the sessions as JSON to PATH ('-' or no PATH = stdout, instead of the table)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no table or summary on stdout")
     p.add_argument("--target", type=int, default=TARGET_REPS, metavar="N",
                    help=f"the goal line on the plot (default {TARGET_REPS})")
 
@@ -47,14 +49,27 @@ def run(args: argparse.Namespace) -> int:
     if not db.is_file():
         raise InputMissingError(f"no session database at {db} (run `hipcam live` first, or pass --db)")
     with SessionStore(db) as store:
-        sessions = store.sessions(limit=args.last)
+        sessions = store.sessions(limit=args.last, with_reps=True)
     if args.json:
-        sys.stdout.write(json.dumps([_session_dict(s) for s in sessions], indent=2) + "\n")
-    else:
+        text = json.dumps([_session_dict(s) for s in sessions], indent=2) + "\n"
+        if args.json == "-":
+            sys.stdout.write(text)
+        else:
+            atomic_write_bytes(args.json, text.encode())
+    to_stdout = not args.quiet and args.json != "-"
+    if to_stdout:
         print(history_table(sessions, args.target))
+        if sessions:
+            from hipcam.settrends import describe
+
+            last = sessions[-1]
+            for leg in ("left", "right"):
+                n, trend = longest_set_trend(last, leg)
+                if n >= 1:
+                    print(f"session {last.id}, {leg} leg, longest set ({n} reps): {describe(trend)}")
     if args.plot:
         atomic_write_bytes(args.plot, progress_png(sessions, args.target))
-        if not args.json:
+        if to_stdout:
             print(f"plot written to {args.plot}")
     return 0
 
@@ -65,7 +80,26 @@ def _session_dict(s: StoredSession) -> dict:
             "status": s.status, "duration_s": s.duration_s, "target_reps": s.target_reps,
             "legs": {leg: {"reps": s.reps[leg], "longest_continuous_set": s.longest_set[leg],
                            "smoothness_score": s.smoothness[leg], "rest_deg": s.rest_deg[leg],
-                           "sets": [n for n, _ in s.sets.get(leg, [])]} for leg in ("left", "right")}}
+                           "sets": [n for n, _ in s.sets.get(leg, [])],
+                           "longest_set_trend": longest_set_trend(s, leg)[1]}
+                     for leg in ("left", "right")}}
+
+
+def longest_set_trend(s: StoredSession, leg: str) -> tuple[int, dict | None]:
+    """(reps, trend) of the session's longest set of ``leg`` from its stored reps
+    (:func:`hipcam.settrends.set_trend`); (0, None) without reps."""
+    from hipcam.settrends import set_trend
+
+    by_set: dict[int, list] = {}
+    for r in s.rep_rows:
+        if r.leg == leg:
+            by_set.setdefault(r.set_number, []).append(r)
+    if not by_set:
+        return 0, None
+    reps = sorted(max(by_set.values(), key=len), key=lambda r: r.number)
+    return len(reps), set_trend({"rom_deg": [r.rom_deg for r in reps],
+                                 "duration_s": [r.end_s - r.start_s for r in reps],
+                                 "smoothness": [r.smoothness_score for r in reps]})
 
 
 def _local(iso: str | None) -> str:
@@ -110,44 +144,17 @@ def _short(source: str, n: int = 28) -> str:
 
 
 def progress_png(sessions: list[StoredSession], target: int = TARGET_REPS) -> bytes:
-    """Longest continuous set per leg (with the target line) and mean smoothness, per session."""
+    """Longest continuous set per leg (with the target line) and smoothness, per session.
+
+    Drawn by :func:`hipcam.plots.progress_png`, the same plot as the batch report's; a leg with
+    no reps in a session is left out of that session (not drawn as a drop to 0).
+    """
     import datetime as dt
-    import io
 
-    import matplotlib
+    from hipcam.plots import ProgressPoint
+    from hipcam.plots import progress_png as draw
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    colors = {"left": "#1f77b4", "right": "#ff7f0e"}
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, constrained_layout=True)
-    times = [dt.datetime.fromisoformat(s.started_at).astimezone() for s in sessions]
-    for leg in ("left", "right"):
-        best = [s.longest_set[leg] for s in sessions]
-        ax1.plot(times, best, "o-", color=colors[leg], label=f"{leg} leg")
-        pts = [(t, s.smoothness[leg]) for t, s in zip(times, sessions, strict=True)
-               if s.smoothness[leg] is not None]
-        if pts:
-            ax2.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=colors[leg], label=f"{leg} leg")
-    ax1.axhline(target, color="#2ca02c", ls="--", lw=1.5, label=f"goal: {target} in a row")
-    ax1.set_ylim(0, max([target] + [s.longest_set[leg] for s in sessions for leg in ("left", "right")])
-                 * 1.08)
-    ax1.set_ylabel("longest continuous set (reps)")
-    ax1.set_title(f"Progress toward {target} reps in a row ({len(sessions)} sessions)", loc="left")
-    ax1.grid(alpha=0.3)
-    ax1.legend(loc="upper left", fontsize=8)
-    ax2.axhspan(70, 100, color="#2ca02c", alpha=0.08)
-    ax2.axhspan(50, 70, color="#ff9f1c", alpha=0.08)
-    ax2.axhspan(0, 50, color="#d62728", alpha=0.08)
-    ax2.axhline(100, color="0.4", ls=":", lw=1)
-    ax2.set_ylim(0, 105)
-    ax2.set_ylabel("smoothness (0–100)")
-    ax2.set_xlabel("session start")
-    ax2.grid(alpha=0.3)
-    if sessions:
-        ax2.legend(loc="lower left", fontsize=8)
-    fig.autofmt_xdate()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
+    points = [ProgressPoint.from_legs(dt.datetime.fromisoformat(s.started_at).astimezone(),
+                                      str(s.id), s.reps, s.longest_set, s.smoothness)
+              for s in sessions]
+    return draw(points, target, what="session")
