@@ -4,6 +4,7 @@ sound, and the camera-lost path (with the model, on a fake camera)."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 import subprocess
@@ -261,16 +262,10 @@ def test_camera_unplugged_mid_session_saves_and_says_so(tmp_path, monkeypatch):
 
 # -- sets: a rest ends a set as soon as it is certain; 'r' starts a new one ---------------------
 def _session(tmp_path, events):
-    from hipcam.live import app
-    from hipcam.session import SessionAnalyzer
-    from hipcam.storage import SessionStore
+    from hipcam.live.session import LiveTracker
 
-    s = app.LiveSession(app.LiveConfig(window=False, sound=False, db_path=tmp_path / "s.db",
-                                       emit=events.append))
-    s.audio = Announcer(enabled=False)
-    s.analyzer = SessionAnalyzer(30.0)
-    s.store = SessionStore(tmp_path / "s.db")
-    s.session_id = s.store.start_session("synthetic", 100)
+    s = LiveTracker(30.0, 100, 3.0, events.append)
+    s.open_store(tmp_path / "s.db", "synthetic")
     return s
 
 
@@ -278,8 +273,7 @@ def _feed(s, t, angle, t0=0.0):
     from synthetic import pose_sample
 
     for ti, a in zip(t, angle, strict=True):
-        s._last_t = ti + t0
-        s._push(ti + t0, pose_sample(float(a), 0.0))
+        s.observe(ti + t0, pose_sample(float(a), 0.0))
 
 
 def test_set_end_after_a_rest_then_new_set(tmp_path):
@@ -289,20 +283,30 @@ def test_set_end_after_a_rest_then_new_set(tmp_path):
     s = _session(tmp_path, events)
     t, angle, _ = rep_series(n_reps=9, period_s=1.8, pauses={5: 4.5}, rest_after_s=5.0)
     _feed(s, t, angle)
-    kinds = [(e["event"], e.get("count"), e.get("reason")) for e in events if e["event"] != "warning"]
+    kinds = [(e["event"], e.get("count"), e.get("reason")) for e in events
+             if e["event"] in ("rep", "set_end")]
     first_end = kinds.index(("set_end", None, "rest"))
     assert [k[1] for k in kinds[:first_end]] == [1, 2, 3, 4, 5]
+    # the countdown: 2 then 1 s left, between the set's last rep and its end, for that set only
+    names = [e["event"] for e in events]
+    i_end = names.index("set_end")
+    i_last = max(i for i, n in enumerate(names[:i_end]) if n == "rep")
+    ending = [e for e in events[i_last:i_end] if e["event"] == "set_ending"]
+    assert [math.ceil(e["seconds_left"]) for e in ending] == [2, 1]
+    assert all(e["set"] == 1 and e["reps"] == 5 and e["leg"] == "left" for e in ending)
+    assert ending[1]["t_s"] - ending[0]["t_s"] == pytest.approx(1.0, abs=0.1)
+    assert "set_ending" not in names[:i_last]  # not during the short rests inside the set
     set_ends = [e for e in events if e["event"] == "set_end"]
     assert [e["reps"] for e in set_ends] == [5, 4]
     assert set_ends[0]["t_s"] - set_ends[0]["end_s"] >= 3.0  # announced once the rest is certain
     assert set_ends[0]["t_s"] - set_ends[0]["end_s"] < 4.5  # ... before the next set starts
     reps = [e for e in events if e["event"] == "rep"]
     assert [e["set"] for e in reps] == [1] * 5 + [2] * 4
-    s.new_set()  # nothing open: no event
+    s.break_set()  # nothing open: no event
     assert [e["event"] for e in events].count("set_end") == 2
     stored = s.store.session(s.session_id)
     assert stored is not None and [n for n, _ in stored.sets["left"]] == [5, 4]
-    s.store.close()
+    s.finish("completed")
 
 
 def test_r_key_starts_a_new_set(tmp_path):
@@ -312,9 +316,9 @@ def test_r_key_starts_a_new_set(tmp_path):
     s = _session(tmp_path, events)
     t, angle, _ = rep_series(n_reps=3, period_s=1.8, rest_after_s=0.5)
     _feed(s, t, angle)
-    s._handle_keys(ord("r"))
+    s.break_set()  # the r key
     _feed(s, t[1:], angle[1:], t0=float(t[-1]))
     ends = [e for e in events if e["event"] == "set_end"]
     assert ends[0]["reason"] == "manual" and ends[0]["reps"] == 3
     assert [e["set"] for e in events if e["event"] == "rep"] == [1, 1, 1, 2, 2, 2]
-    s.store.close()
+    s.finish("completed")
