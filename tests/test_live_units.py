@@ -167,21 +167,81 @@ def test_coach_messages():
 
 
 # -- HUD ------------------------------------------------------------------------------------------
-def test_hud_panel():
-    state = hud.HudState(target=10)
-    state.legs["left"].count, state.legs["left"].current_set = 7, 5
+def _hud_state(current: int = 37) -> hud.HudState:
+    state = hud.HudState(target=100)
+    state.legs["left"].count, state.legs["left"].current_set = 84, current
     state.legs["left"].last_rom_deg, state.legs["left"].last_score = 28.0, 85.0
     state.messages = ["left: too fast - take at least 1 s per rep"]
-    img = hud.render(np.full((240, 320, 3), 128, np.uint8), state)
-    assert img.shape == (hud.VIEW_H, 640 + hud.PANEL_W, 3)
-    panel = img[:, 640:]
-    assert (np.all(panel == hud.PANEL_BG, axis=2)).mean() > 0.5
-    left_fill = np.all(panel == hud.LEG_COLORS["left"], axis=2).sum()
-    assert left_fill > 0.4 * (hud.PANEL_W - 24) * 12  # half of the bar toward 10
-    green = np.all(panel == (60, 180, 60), axis=2).sum()
-    assert green > 500  # smoothness 85 shown in green
-    banner = hud.render(np.full((480, 640, 3), 128, np.uint8), hud.HudState(banner=["PAUSED"]))
+    return state
+
+
+def test_hud_hero_number_is_readable_at_2m_and_scales_with_the_window():
+    from xdisplay import color_pixels, white_extent_px
+
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    heights = {}
+    for size in ((1366, 768), (683, 384), (1920, 1080)):
+        img = hud.render(frame, _hud_state(), size=size)
+        assert img.shape == (size[1], size[0], 3)
+        lay = hud.layout(size)
+        heights[size] = white_extent_px(img, lay.hero["left"])
+        for leg in ("left", "right"):  # each card carries its leg's colour
+            assert color_pixels(img, lay.cards[leg], hud.LEG_COLORS[leg]) > 0.002 * size[0] * size[1]
+    # 1366x768 on a 13.3" screen: 0.216 mm a pixel; >= 100 px = 21.6 mm = 37 arcmin at 2 m
+    assert heights[(1366, 768)] >= 100
+    assert heights[(683, 384)] == pytest.approx(heights[(1366, 768)] / 2, rel=0.15)
+    assert heights[(1920, 1080)] > 1.3 * heights[(1366, 768)]
+    # the progress bar: 37 of 100 filled in the left leg's colour
+    img = hud.render(frame, _hud_state(), size=(1366, 768))
+    cx, cy, cw, ch = hud.layout((1366, 768)).cards["left"]
+    bar = color_pixels(img, (cx + 30, cy + ch // 2, cw - 30, ch // 2), hud.LEG_COLORS["left"])
+    assert 0.25 < bar / ((cw - 60) * 22) < 0.5
+
+
+def test_hud_ui_scale_tall_windows_countdown_and_celebration():
+    from xdisplay import color_pixels, white_extent_px
+
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    assert hud.layout((1366, 768), 1.4).panel[2] > 1.3 * hud.layout((1366, 768)).panel[2]
+    tall = hud.layout((600, 900))
+    assert tall.panel[1] > 0 and tall.panel[2] == 600  # panel below the view
+    img = hud.render(frame, _hud_state(), size=(600, 900))
+    assert white_extent_px(img, tall.hero["left"]) >= 40
+    state = _hud_state()
+    plain = hud.render(frame, state, size=(1366, 768))
+    state.legs["right"].countdown_s = 1.4
+    counting = hud.render(frame, state, size=(1366, 768))
+    view = hud.layout((1366, 768)).view
+    right = hud.LEG_COLORS["right"]
+    assert color_pixels(counting, view, right) > 5000 > color_pixels(plain, view, right)
+    state.legs["right"].countdown_s = None
+    state.celebration = "left"
+    party = hud.render(frame, state, size=(1366, 768))
+    assert color_pixels(party, view, hud.LEG_COLORS["left"]) > 0.15 * view[2] * view[3]
+    banner = hud.render(frame, hud.HudState(banner=["PAUSED"]), size=(1366, 768))
     assert np.all(banner[5, 5] == hud.BANNER_BG)
+
+
+def test_presenter_dedupes_coaching_and_follows_countdown_and_target():
+    from hipcam.live.presentation import Presenter
+
+    p = Presenter(target=3, window=False, render=True, sound=False)
+    for _ in range(3):
+        p.on_event({"event": "warning", "kind": "too_fast", "leg": "left", "t_s": 1.0,
+                    "message": "left: too fast - take at least 1 s per rep"})
+    p.on_event({"event": "warning", "kind": "jerky", "leg": "right", "t_s": 1.0, "message": "right: jerky"})
+    assert p.current_messages() == ["left: too fast - take at least 1 s per rep (x3)", "right: jerky"]
+    rep = {"event": "rep", "leg": "left", "count": 3, "current_set": 3, "rom_deg": 30.0,
+           "smoothness_score": 80.0, "t_s": 5.0}
+    p.on_event(rep)
+    p.on_event({"event": "target_reached", "leg": "left", "set": 1, "reps": 3, "target": 3, "t_s": 5.0})
+    assert p.hud.celebration == "left"
+    p.on_event({"event": "set_ending", "leg": "left", "set": 1, "reps": 3, "seconds_left": 2.0, "t_s": 6.0})
+    p.show(np.zeros((48, 64, 3), np.uint8), None, None, 6.5, 30.0, [])
+    assert p.hud.legs["left"].countdown_s == pytest.approx(1.5)
+    p.on_event(dict(rep, count=4, current_set=4))  # a rep in time: no countdown
+    assert p.hud.legs["left"].countdown_s is None and p.hud.legs["left"].current_set == 4
+    p.close()
 
 
 # -- sound ----------------------------------------------------------------------------------------

@@ -9,20 +9,21 @@ import cv2
 import numpy as np
 
 from hipcam import pose
+from hipcam.colors import LEFT_BGR as LEFT_COLOR
+from hipcam.colors import RIGHT_BGR as RIGHT_COLOR
 
 _BONES = [
     (pose.L_HIP, pose.R_HIP), (pose.L_HIP, pose.L_KNEE), (pose.L_KNEE, pose.L_ANKLE),
     (pose.R_HIP, pose.R_KNEE), (pose.R_KNEE, pose.R_ANKLE), (pose.L_ANKLE, pose.L_FOOT),
     (pose.R_ANKLE, pose.R_FOOT), (pose.L_SHOULDER, pose.L_HIP), (pose.R_SHOULDER, pose.R_HIP),
 ]
-LEFT_COLOR = (255, 160, 0)  # BGR: the person's left leg in blue-ish
-RIGHT_COLOR = (0, 140, 255)  # the person's right leg in orange
+# the legs' colours (LEFT_COLOR, RIGHT_COLOR) come from hipcam.colors: one colour per leg everywhere
 SCORE_COLORS = {"green": (60, 180, 60), "amber": (0, 170, 255), "red": (40, 40, 220)}
 
 
 def draw_skeleton(bgr: np.ndarray, xy_px: np.ndarray, visibility: np.ndarray,
                   min_visibility: float = 0.5) -> None:
-    """Draw hips, legs and feet in place; left leg blue, right leg orange."""
+    """Draw hips, legs and feet in place, each leg in its colour (:mod:`hipcam.colors`)."""
     if xy_px is None or not np.isfinite(xy_px[pose.L_HIP, 0]):
         return
     for a, b in _BONES:

@@ -119,7 +119,7 @@ def progress_png(sessions: list[StoredSession], target: int = TARGET_REPS) -> by
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colors = {"left": "#1f77b4", "right": "#ff7f0e"}
+    from hipcam.colors import LEG_HEX as colors
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, constrained_layout=True)
     times = [dt.datetime.fromisoformat(s.started_at).astimezone() for s in sessions]
     for leg in ("left", "right"):

@@ -5,7 +5,7 @@ best set, progress toward the target, last rep's range of motion and smoothness,
 on every rep and speaks the count every 10 reps. Every session is stored in a local SQLite
 database (see `hipcam history`).
 
-Keys: q/Esc quit (the session is saved), space pause, r start a new set, m mute.
+Keys: q/Esc quit (the session is saved), space pause, r start a new set, m mute, f full screen.
 
 Examples:
   hipcam live                                   # camera 0, window, sound
@@ -50,6 +50,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no sound")
     p.add_argument("--max-seconds", type=float, metavar="S",
                    help="stop after this many seconds of source time")
+    p.add_argument("--fullscreen", action="store_true",
+                   help="open the window full screen (the f key toggles it)")
+    p.add_argument("--ui-scale", type=float, default=1.0, metavar="X",
+                   help="make the window's text and panel X times larger (0.5-3, default 1)")
     p.add_argument("--calibration", type=float, default=2.0, metavar="S",
                    help="sit-still calibration and framing check at the start (s; 0 = skip)")
 
@@ -70,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         raise HipcamError("--max-seconds must be positive", 2)
     if args.calibration < 0:
         raise HipcamError("--calibration must not be negative", 2)
+    if not 0.5 <= args.ui_scale <= 3.0:
+        raise HipcamError("--ui-scale must be between 0.5 and 3", 2)
     # a shell starts background jobs with SIGINT ignored; a live session must stop (and save) on it
     signal.signal(signal.SIGINT, signal.default_int_handler)
     db = None if args.no_db else Path(args.db) if args.db else default_db_path()
@@ -89,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         source=args.source, realtime=args.realtime, loop=args.loop, target=args.target,
         pause_break_s=args.pause_break, model=args.model, db_path=db, record=args.record,
         window=not args.headless, sound=not args.quiet, max_seconds=args.max_seconds,
-        calibration_s=args.calibration, emit=emit_json if args.headless or args.json else emit_human)
+        calibration_s=args.calibration, ui_scale=args.ui_scale, fullscreen=args.fullscreen,
+        emit=emit_json if args.headless or args.json else emit_human)
     LiveSession(cfg).run()
     return 0
 

@@ -59,6 +59,8 @@ class LiveConfig:
     sound: bool = True
     max_seconds: float | None = None  # stop after this much source time
     calibration_s: float = CALIBRATION_S  # 0: skip the calibration window
+    ui_scale: float = 1.0  # HUD text and panel size factor
+    fullscreen: bool = False  # open the window full screen (f toggles)
     emit: Callable[[dict], None] | None = None  # event sink
 
 
@@ -82,7 +84,7 @@ class LiveSession:
     def __init__(self, cfg: LiveConfig) -> None:
         self.cfg = cfg
         self.presenter = Presenter(cfg.target, window=cfg.window, render=cfg.render_hud,
-                                   sound=cfg.sound)
+                                   sound=cfg.sound, ui_scale=cfg.ui_scale, fullscreen=cfg.fullscreen)
         self.tracker: LiveTracker | None = None
         self._latencies: list[float] = []
         self._latency_at: list[float] = []

@@ -63,6 +63,10 @@ class Announcer:
         """A short click (one per rep)."""
         self._put(("tick", ""))
 
+    def chime(self) -> None:
+        """A rising three-note chime (a set reached the target)."""
+        self._put(("chime", ""))
+
     def say(self, text: str) -> None:
         """Speak ``text`` (or beep when no speech synthesiser is installed)."""
         self._put(("say", text))

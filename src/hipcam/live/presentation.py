@@ -6,10 +6,14 @@ state (:mod:`hipcam.live.hud` draws it), says counts and countdowns (:mod:`hipca
 and turns key presses into actions for the loop. It holds no counting logic.
 
 Keys: ``q``/Esc quit, space pause, ``r`` new set, ``m`` mute, ``f`` full screen.
+
+The window is resizable (and can go full screen); the HUD is drawn at the window's current size
+every frame, so it scales with it and stays sharp.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 
@@ -24,6 +28,10 @@ WINDOW_NAME = "hipcam live"
 MESSAGE_S = 4.0
 #: Coaching messages shown at once (newest last).
 MAX_MESSAGES = 3
+#: The target-reached banner stays this long.
+CELEBRATION_S = 6.0
+#: The window's size when it opens (it can be resized, or made full screen with ``f``).
+INITIAL_SIZE = (1280, 720)
 
 QUIT, PAUSE, NEW_SET = "quit", "pause", "new_set"
 
@@ -37,14 +45,19 @@ class Presenter:
     window : show an OpenCV window (else only render, or nothing).
     render : draw the HUD image (default: when there is a window; the benchmark draws without).
     sound : ticks and speech (False: ``--quiet``).
+    ui_scale : text and panel size factor (``--ui-scale``).
+    fullscreen : open the window full screen.
     """
 
     def __init__(self, target: int, window: bool = True, render: bool | None = None,
-                 sound: bool = True) -> None:
+                 sound: bool = True, ui_scale: float = 1.0, fullscreen: bool = False) -> None:
         self.window = window
         self.render_hud = window if render is None else render
-        self.hud = hudmod.HudState(target=target)
+        self.hud = hudmod.HudState(target=target, ui_scale=ui_scale)
         self.hud.quiet = not sound
+        self.fullscreen = fullscreen
+        self._ending_at: dict[str, float] = {}  # leg -> source time its set ends unless a rep comes
+        self._celebrate_until = 0.0
         self.audio = Announcer(enabled=sound)
         self.paused = False
         self._closed = False
@@ -66,13 +79,30 @@ class Presenter:
             h.best_set_today = max(h.best_set_today, ev["current_set"])
             h.last_rom_deg = ev["rom_deg"]
             h.last_score = ev["smoothness_score"]
+            self._ending_at.pop(leg, None)
+            h.countdown_s = None
             self.audio.tick()
             if ev["current_set"] % 10 == 0:
                 self.audio.say(f"{leg} {ev['current_set']}")
+        elif kind == "set_ending":
+            leg = ev["leg"]
+            n = max(math.ceil(ev["seconds_left"]), 1)
+            first = leg not in self._ending_at
+            self._ending_at[leg] = ev["t_s"] + ev["seconds_left"]
+            self.hud.legs[leg].countdown_s = ev["seconds_left"]
+            self.audio.say(f"{leg} ends in {n}" if first else str(n))
         elif kind == "set_end":
-            self.hud.legs[ev["leg"]].current_set = 0
+            leg = ev["leg"]
+            self._ending_at.pop(leg, None)
+            self.hud.legs[leg].countdown_s = None
+            self.hud.legs[leg].current_set = 0
             if ev["reason"] != "session_end":
-                self.audio.say(f"{ev['leg']} set done, {ev['reps']} reps")
+                self.audio.say(f"{leg} set done, {ev['reps']} reps")
+        elif kind == "target_reached":
+            self.hud.celebration = ev["leg"]
+            self._celebrate_until = time.monotonic() + CELEBRATION_S
+            self.audio.chime()
+            self.audio.say(f"{ev['reps']} in a row. Well done!")
         elif kind == "warning" and ev.get("leg"):
             self._message(ev["message"])
 
@@ -93,8 +123,27 @@ class Presenter:
     def open(self) -> None:
         """Create the window (when there is one)."""
         if self.window:
-            cv2.namedWindow(WINDOW_NAME, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
+            cv2.namedWindow(WINDOW_NAME, cv2.WINDOW_NORMAL | cv2.WINDOW_FREERATIO | cv2.WINDOW_GUI_NORMAL)
+            cv2.resizeWindow(WINDOW_NAME, *INITIAL_SIZE)
             cv2.moveWindow(WINDOW_NAME, 0, 0)
+            if self.fullscreen:
+                self._set_fullscreen(True)
+
+    def _set_fullscreen(self, on: bool) -> None:
+        self.fullscreen = on
+        cv2.setWindowProperty(WINDOW_NAME, cv2.WND_PROP_FULLSCREEN,
+                              cv2.WINDOW_FULLSCREEN if on else cv2.WINDOW_NORMAL)
+
+    def window_size(self) -> tuple[int, int]:
+        """The window's drawing area (width, height); :data:`INITIAL_SIZE` when unknown."""
+        if self.window:
+            try:
+                _, _, w, h = cv2.getWindowImageRect(WINDOW_NAME)
+            except cv2.error:
+                w = h = 0
+            if w >= 64 and h >= 48:
+                return int(w), int(h)
+        return hudmod.DEFAULT_SIZE
 
     def show(self, bgr: np.ndarray, xy: np.ndarray | None, vis: np.ndarray | None, t_s: float,
              fps: float, guidance: list[str]) -> str | None:
@@ -105,7 +154,11 @@ class Presenter:
         self.hud.fps = fps
         self.hud.t_s = t_s
         self.hud.banner = ["PAUSED - press space to continue"] if self.paused else list(guidance)
-        canvas = hudmod.render(bgr, self.hud, xy, vis)
+        for leg, end_t in self._ending_at.items():
+            self.hud.legs[leg].countdown_s = max(end_t - t_s, 0.0)
+        if self.hud.celebration is not None and time.monotonic() > self._celebrate_until:
+            self.hud.celebration = None
+        canvas = hudmod.render(bgr, self.hud, xy, vis, size=self.window_size())
         if not self.window:
             return None
         cv2.imshow(WINDOW_NAME, canvas)
@@ -132,6 +185,8 @@ class Presenter:
         if k == ord("m"):
             self.audio.muted = not self.audio.muted
             self.hud.muted = self.audio.muted
+        elif k == ord("f") and self.window:
+            self._set_fullscreen(not self.fullscreen)
         return None
 
     @staticmethod
