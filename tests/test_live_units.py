@@ -382,3 +382,20 @@ def test_r_key_starts_a_new_set(tmp_path):
     assert ends[0]["reason"] == "manual" and ends[0]["reps"] == 3
     assert [e["set"] for e in events if e["event"] == "rep"] == [1, 1, 1, 2, 2, 2]
     s.finish("completed")
+
+
+def test_target_reached_once_per_set(tmp_path):
+    from synthetic import rep_series
+
+    from hipcam.live.session import LiveTracker
+
+    events: list[dict] = []
+    s = LiveTracker(30.0, 3, 3.0, events.append)
+    t, angle, _ = rep_series(n_reps=9, period_s=1.8, pauses={5: 4.5}, rest_after_s=1.0)
+    _feed(s, t, angle)
+    s.finish("completed")
+    hits = [e for e in events if e["event"] == "target_reached"]
+    # sets of 5 and 4 reps: the target of 3 is reached once in each, at its third rep
+    assert [(e["set"], e["reps"], e["target"]) for e in hits] == [(1, 3, 3), (2, 3, 3)]
+    names = [(e["event"], e.get("current_set")) for e in events]
+    assert names.index(("target_reached", None)) == names.index(("rep", 3)) + 1
