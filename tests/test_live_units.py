@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 import subprocess
 import sys
 import time
@@ -19,7 +18,6 @@ import pytest
 from hipcam import pose
 from hipcam.errors import CameraError
 from hipcam.live import hud
-from hipcam.live.audio import Announcer
 from hipcam.live.calibration import Calibrator, check_framing
 from hipcam.live.camera import FrameSource, source_kind
 from hipcam.live.coach import Coach
@@ -242,32 +240,6 @@ def test_presenter_dedupes_coaching_and_follows_countdown_and_target():
     p.on_event(dict(rep, count=4, current_set=4))  # a rep in time: no countdown
     assert p.hud.legs["left"].countdown_s is None and p.hud.legs["left"].current_set == 4
     p.close()
-
-
-# -- sound ----------------------------------------------------------------------------------------
-def test_announcer_never_blocks(tmp_path, monkeypatch):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = tmp_path / "calls.log"
-    for name in ("espeak-ng", "aplay"):
-        exe = bin_dir / name
-        exe.write_text(f"#!/bin/sh\necho {name} \"$@\" >> {log}\nsleep 1\n")
-        exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    a = Announcer(enabled=True)
-    t0 = time.perf_counter()
-    for k in range(50):
-        a.tick()
-        a.say(f"left {k}")
-    assert time.perf_counter() - t0 < 0.2
-    time.sleep(0.5)
-    a.close()
-    calls = log.read_text()
-    assert "aplay" in calls and "espeak-ng" in calls and "left 0" in calls
-    muted = Announcer(enabled=True)
-    muted.muted = True
-    muted.say("x")
-    muted.close()
 
 
 # -- camera lost mid-session (real model, fake camera) ----------------------------------------------
