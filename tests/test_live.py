@@ -99,6 +99,19 @@ def test_headless_every_frame_equals_analyse_and_is_stored(clip, tmp_path):
         assert sorted(stored) == want
 
 
+def test_a_video_file_is_not_stored_in_the_default_history(clip, tmp_path):
+    default = tmp_path / "history.db"
+    env = dict(os.environ, HIPCAM_DB=str(default), XDG_DATA_HOME=str(tmp_path / "xdg"))
+    out = subprocess.run(HIPCAM + ["live", "--source", str(clip), "--headless", "--no-realtime", "--quiet",
+                                   "--max-seconds", "1"], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    events = _events(out.stdout)
+    assert events[0]["event"] == "start" and events[0]["db"] is None
+    assert events[-1]["event"] == "summary" and events[-1]["session_id"] is None
+    assert not default.exists() and not (tmp_path / "xdg").exists()
+
+
 def _wait_for_rep(proc: subprocess.Popen, timeout_s: float) -> list[dict]:
     """Read JSON lines until the first rep event."""
     seen = []

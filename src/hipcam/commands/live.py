@@ -2,8 +2,9 @@
 
 Opens a window with the camera image, the legs' skeleton and a HUD (count per leg, current and
 best set, progress toward the target, last rep's range of motion and smoothness, coaching); ticks
-on every rep and speaks the count every 10 reps. Every session is stored in a local SQLite
-database (see `hipcam history`).
+on every rep, speaks the count every 10 reps, counts down when a rest is about to end the set and
+cheers when a set reaches the target. Sessions from a camera or a stream are stored in a local
+SQLite database (see `hipcam history`); sessions from a video file only with --db.
 
 Keys: q/Esc quit (the session is saved), space pause, r start a new set, m mute, f full screen.
 
@@ -43,8 +44,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="print the events as JSON lines on stdout with the window too")
     add_analysis_options(p, stride=False)
     p.add_argument("--db", metavar="PATH",
-                   help="session database (default $HIPCAM_DB, else "
-                        "$XDG_DATA_HOME/hipcam/sessions.db or ~/.local/share/hipcam/sessions.db)")
+                   help="session database (default $HIPCAM_DB, else sessions.db in your user data "
+                        "folder, e.g. ~/.local/share/hipcam on Linux); a video file's session is "
+                        "stored only when --db is given")
     p.add_argument("--no-db", action="store_true", help="do not store this session")
     p.add_argument("--record", metavar="PATH", help="save the raw session video here (mp4)")
     p.add_argument("--quiet", action="store_true", help="no sound")
@@ -64,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hipcam.errors import HipcamError
     from hipcam.live.app import LiveConfig, LiveSession
+    from hipcam.live.camera import source_kind
     from hipcam.storage import default_db_path
 
     if args.target < 1:
@@ -78,7 +81,19 @@ def run(args: argparse.Namespace) -> int:
         raise HipcamError("--ui-scale must be between 0.5 and 3", 2)
     # a shell starts background jobs with SIGINT ignored; a live session must stop (and save) on it
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    db = None if args.no_db else Path(args.db) if args.db else default_db_path()
+    if args.no_db:
+        db = None
+    elif args.db:
+        db = Path(args.db)
+    elif source_kind(args.source) == "file":
+        # a demo or a recording played back is not a session the person did now: keep it out of
+        # their history (and out of "best today") unless they ask for it with --db
+        db = None
+        if not (args.headless or args.json):
+            print("hipcam live: a video file: this session is not stored in your history "
+                  "(pass --db PATH to store it)", file=sys.stderr)
+    else:
+        db = default_db_path()
 
     def emit_json(event: dict) -> None:
         sys.stdout.write(json.dumps(event, allow_nan=False, default=_json_default) + "\n")
