@@ -68,8 +68,9 @@ def _events(stdout: str) -> list[dict]:
 
 def test_headless_every_frame_equals_analyse_and_is_stored(clip, tmp_path):
     db = tmp_path / "sessions.db"
+    rec = tmp_path / "recorded.mp4"
     live = subprocess.Popen(HIPCAM + ["live", "--source", str(clip), "--headless", "--no-realtime",
-                                      "--quiet", "--db", str(db)],
+                                      "--quiet", "--db", str(db), "--record", str(rec)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ana = subprocess.run(HIPCAM + ["analyse", str(clip), "--json", "-"], capture_output=True, text=True,
                          timeout=300)
@@ -97,6 +98,18 @@ def test_headless_every_frame_equals_analyse_and_is_stored(clip, tmp_path):
         stored = [(r.leg, round(r.end_s, 3)) for r in store.iter_reps(s.id)]
         want = sorted((leg, r["end_s"]) for leg in ("left", "right") for r in doc["legs"][leg]["reps_detail"])
         assert sorted(stored) == want
+    # the recording (H.264, re-encoded, so pixels differ a little) analyses to what live counted
+    assert summary["record"] == {"path": str(rec), "frames": summary["frames_captured"], "error": None}
+    again = subprocess.run(HIPCAM + ["analyse", str(rec), "--json", "-"], capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr
+    rec_legs = json.loads(again.stdout)["legs"]
+    for leg in ("left", "right"):
+        live_leg = summary["legs"][leg]
+        assert rec_legs[leg]["reps"] == live_leg["reps"]
+        assert rec_legs[leg]["longest_continuous_set"] == live_leg["longest_continuous_set"]
+        ends = [r["end_s"] for r in rec_legs[leg]["reps_detail"]]
+        assert np.allclose(ends, [r["end_s"] for r in live_leg["reps_detail"]], atol=0.1)
 
 
 def test_a_video_file_is_not_stored_in_the_default_history(clip, tmp_path):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from hipcam import pose
-from hipcam.errors import CameraError
+from hipcam.errors import CameraError, OutputError
 from hipcam.live import hud
 from hipcam.live.calibration import Calibrator, check_framing
 from hipcam.live.camera import FrameSource, source_kind
@@ -85,15 +85,88 @@ def test_loop_keeps_time_increasing(tiny_video):
     assert all(b > a for a, b in zip(ts, ts[1:], strict=False)) and ts[-1] > 4.0
 
 
-def test_record_writes_the_raw_frames(tiny_video, tmp_path):
+def _pts_s(path) -> tuple[str, list[float]]:
+    """The video codec and each frame's presentation time (s) as stored in the file (PyAV)."""
+    import av
+
+    with av.open(str(path)) as c:
+        st = c.streams.video[0]
+        ts = [float(f.pts * f.time_base) for f in c.decode(st)]
+        return st.codec_context.name, ts
+
+
+def test_record_writes_every_frame_as_h264_at_its_time(tiny_video, tmp_path):
     out = tmp_path / "rec" / "raw.mp4"
     with FrameSource(str(tiny_video), realtime=False, record_path=out) as src:
         src.start()
         while src.get(timeout_s=2.0) is not None:
             pass
-    cap = cv2.VideoCapture(str(out))
-    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 60
+    assert src.frames_recorded == 60 and src.record_error is None
+    codec, ts = _pts_s(out)
+    assert codec == "h264" and len(ts) == 60
+    assert np.allclose(ts, np.arange(60) / 30.0, atol=1e-3)
+    with pytest.raises(OutputError, match="input"):  # never over the source itself
+        FrameSource(str(tiny_video), realtime=False, record_path=tiny_video)
+
+
+class _IrregularCamera:
+    """A camera that says 30 fps but delivers ~15 fps, irregularly (a webcam in a dim room)."""
+
+    INTERVALS_S = (0.055, 0.075, 0.062, 0.090, 0.058, 0.070)
+
+    def __init__(self, n: int) -> None:
+        self.n, self.k, self.read_at = n, 0, []
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return True
+
+    def get(self, prop: int) -> float:
+        return {cv2.CAP_PROP_FPS: 30.0, cv2.CAP_PROP_FRAME_WIDTH: 160.0,
+                cv2.CAP_PROP_FRAME_HEIGHT: 120.0}.get(prop, 0.0)
+
+    def read(self):
+        if self.k >= self.n:
+            time.sleep(0.01)
+            return False, None
+        time.sleep(self.INTERVALS_S[self.k % len(self.INTERVALS_S)])
+        self.read_at.append(time.monotonic())
+        frame = np.full((120, 160, 3), (self.k * 7) % 255, np.uint8)
+        self.k += 1
+        return True, frame
+
+    def release(self) -> None:
+        pass
+
+
+def test_record_keeps_a_cameras_real_variable_frame_rate(tmp_path, monkeypatch):
+    from hipcam.capture import iter_frames, open_video
+    from hipcam.live import camera
+
+    cam = _IrregularCamera(40)
+    monkeypatch.setattr(camera.cv2, "VideoCapture", lambda spec: cam)
+    monkeypatch.setattr(camera, "LOST_AFTER_S", 0.3)
+    out = tmp_path / "cam.mp4"
+    captured: list[float] = []
+    with FrameSource("0", record_path=out) as src:
+        record = src._record
+        src._record = lambda t_s, bgr: (captured.append(t_s), record(t_s, bgr))
+        src.start()
+        while src.status == "running":
+            src.get(timeout_s=0.5)
+    assert src.frames_recorded == 40
+    _, ts = _pts_s(out)
+    # each frame at the time it was captured (the live timeline, from 0), not at 1/30 s steps
+    assert len(ts) == 40
+    assert np.abs(np.array(ts) - (np.array(captured) - captured[0])).max() < 1e-4
+    real = np.array(cam.read_at) - cam.read_at[0]
+    assert np.median(np.abs(np.array(ts) - real)) < 0.005  # ... which is when the camera gave it
+    monkeypatch.undo()  # the real cv2.VideoCapture again
+    cap, info = open_video(out)  # what `hipcam analyse` sees: the real rate and the same times
+    real_fps = (len(ts) - 1) / ts[-1]  # ~15 fps on a quiet machine; less when it is loaded
+    assert info.fps == pytest.approx(real_fps, rel=0.1) and info.fps < 20.0
+    got = [f.t_s for f in iter_frames(cap, info)]
     cap.release()
+    assert np.allclose(got, ts, atol=2e-3)
 
 
 def test_missing_camera_is_a_one_line_error_exit_7(tmp_path):

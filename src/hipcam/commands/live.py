@@ -24,6 +24,9 @@ import sys
 
 from hipcam.commands.options import add_analysis_options
 
+#: Without ``--json``, one coaching line is printed again only after this many seconds.
+REPEAT_S = 30.0
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = __doc__.split("\n", 2)[2]
@@ -99,10 +102,17 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(event, allow_nan=False, default=_json_default) + "\n")
         sys.stdout.flush()
 
+    said: dict[str, float] = {}  # message -> source time it was last printed
+
     def emit_human(event: dict) -> None:
         kind = event["event"]
         if kind == "warning":
-            print(f"hipcam live: {event['message']}", file=sys.stderr)
+            # the same coaching line at most every REPEAT_S: a stuck habit is not a screenful
+            msg, t = event["message"], float(event.get("t_s") or 0.0)
+            if msg in said and t - said[msg] < REPEAT_S:
+                return
+            said[msg] = t
+            print(f"hipcam live: {msg}", file=sys.stderr)
         elif kind == "summary":
             _print_summary(event)
 

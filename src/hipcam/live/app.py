@@ -207,6 +207,9 @@ class LiveSession:
         tracker = self.tracker
         if tracker is not None:
             tracker.finish(status)
+        if src.record_error is not None:
+            self._emit({"event": "warning", "kind": "record", "t_s": round(tracker.t_s if tracker else 0, 3),
+                        "message": f"the recording failed: {src.record_error}"})
         summary = {
             "event": "summary", "status": status,
             "session_id": tracker.session_id if tracker else None,
@@ -218,6 +221,8 @@ class LiveSession:
             "frames_dropped": src.dropped, "target_reps": self.cfg.target,
             "calibration": tracker.calibration.to_dict() if tracker and tracker.calibration else None,
             "live_sets": tracker.live_sets() if tracker else {},
+            "record": {"path": self.cfg.record, "frames": src.frames_recorded,
+                       "error": src.record_error} if self.cfg.record else None,
             "latency_ms": _pcts(self._latencies), "inference_ms": _pcts(self._inference),
             "legs": tracker.summary_legs() if tracker else {},
         }
