@@ -42,6 +42,7 @@ print(json.dumps({"backend": backend, "voice_error": a.voice_error}))
 """
 
 
+@pytest.mark.slow  # the real sound stack
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the ALSA path is Linux's")
 def test_linux_sound_reaches_the_card_through_sounddevice_and_espeak(tmp_path):
     if not shutil.which("espeak-ng"):

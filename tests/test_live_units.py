@@ -138,6 +138,7 @@ class _IrregularCamera:
         pass
 
 
+@pytest.mark.slow  # a few seconds of a (stand-in) camera, encoded for real
 def test_record_keeps_a_cameras_real_variable_frame_rate(tmp_path, monkeypatch):
     from hipcam.capture import iter_frames, open_video
     from hipcam.live import camera

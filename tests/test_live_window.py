@@ -12,7 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from xdisplay import virtual_display
+
+pytestmark = pytest.mark.slow  # a real window
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -138,7 +138,7 @@ class LiveSession:
                 est.close()
         outcome = self._finalize(status, src)
         if status == "camera_lost":
-            done = ", ".join(f"{leg} {tracker.legs[leg].count}" for leg in tracker.legs)
+            done = ", ".join(f"{leg} {tracker.count(leg)}" for leg in tracker.legs)
             sid = tracker.session_id
             saved = f"session {sid} saved" if sid is not None else "not stored"
             raise CameraError(f"camera lost after {tracker.duration_s:.1f} s "

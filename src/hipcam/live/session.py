@@ -1,4 +1,4 @@
-"""The counting side of a live session: calibration gate, analyser, sets, SQLite, events.
+"""The counting side of a live session: calibration gate, analyser, SQLite, events.
 
 :class:`LiveTracker` knows nothing about windows, sound or keys. It is fed one frame's pose at a
 time (:meth:`LiveTracker.observe`) and says what happened as *events* — plain dicts, the very
@@ -7,8 +7,10 @@ sound (:mod:`hipcam.live.presentation`) are driven by the same events, so what t
 and hears is exactly what a headless consumer is told.
 
 Events: ``calibration``, ``rep``, ``set_ending`` (a rest is about to end the set: ``seconds_left``),
-``set_end``, ``target_reached`` (a set reached the target), ``warning`` (framing and coaching)
-and, from :meth:`LiveTracker.finish`, ``summary``.
+``set_end``, ``target_reached`` (a set reached the target) and ``warning`` (framing and
+coaching); :mod:`hipcam.live.app` adds ``start`` and ``summary``. Reps and sets are the shared
+:class:`~hipcam.session.SessionAnalyzer`'s (the same events ``hipcam analyse`` gets); the tracker
+stores them, adds the countdown and the target, and says so.
 
 The first ~2 s are a calibration (:mod:`hipcam.live.calibration`); frames seen during it are held
 back and fed to the analyser once the framing check passes, so when it passes at once every frame
@@ -20,14 +22,14 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from hipcam.live.calibration import CalibrationResult, Calibrator
 from hipcam.live.coach import Coach, CoachMessage
 from hipcam.pose import PoseSample
-from hipcam.session import LEGS, RepEvent, SessionAnalyzer
-from hipcam.smoothness import mean_score
+from hipcam.reps import longest_set
+from hipcam.session import LEGS, RepEvent, SessionAnalyzer, SetEndEvent
 from hipcam.storage import SessionStore, StoredRep
 
 Emit = Callable[[dict], None]
@@ -38,19 +40,10 @@ COUNTDOWN_S = 2.0
 
 @dataclass
 class _LegLive:
-    """One leg's running set bookkeeping (what the HUD and the database are told)."""
+    """Per leg, what live adds to the analyser's sets: the countdown and the target."""
 
-    count: int = 0
-    set_number: int = 0
-    set_open: bool = False
-    set_reps: int = 0
-    set_start_s: float = 0.0
-    set_scores: list[float] = field(default_factory=list)
-    last_end_s: float = -math.inf
-    best_set: int = 0
-    scores: list[float] = field(default_factory=list)
     countdown_said: int | None = None  # last whole second announced by set_ending
-    target_hit: bool = False  # target_reached already emitted for the open set
+    target_set: int = 0  # number of the last set that reached the target
 
 
 def local_midnight_utc_iso() -> str:
@@ -145,9 +138,9 @@ class LiveTracker:
 
     def _push(self, t_s: float, sample: PoseSample | None) -> None:
         for ev in self.analyzer.push(t_s, sample):
-            self._on_rep(ev)
+            self._on_event(ev)
         self._coach(self.coach.frame(t_s, sample))
-        self._check_rests()
+        self._countdown()
 
     def _calibrate(self, t_s: float, sample: PoseSample | None, final: bool = False) -> None:
         """Hold frames until the framing passes, then release them to the analyser."""
@@ -179,84 +172,69 @@ class LiveTracker:
             self._push(t, s)
         held.clear()
 
-    # -- reps and sets ------------------------------------------------------------------------
+    # -- reps and sets (kept by the analyser; here they are stored and told) ------------------
+    def _on_event(self, ev: RepEvent | SetEndEvent) -> None:
+        if isinstance(ev, SetEndEvent):
+            self._on_set_end(ev)
+        else:
+            self._on_rep(ev)
+
     def _on_rep(self, ev: RepEvent) -> None:
         leg, res = ev.leg, ev.result
         r = res.rep
         L = self.legs[leg]
-        if L.set_open and r.start_s - L.last_end_s >= self.pause_break_s:
-            self._end_set(leg, "rest")
-        if not L.set_open:
-            L.set_number += 1
-            L.set_open, L.set_reps, L.set_start_s, L.set_scores = True, 0, r.start_s, []
-            L.target_hit = False
         L.countdown_said = None
-        L.set_reps += 1
-        L.count = ev.count
-        L.last_end_s = r.end_s
-        L.best_set = max(L.best_set, L.set_reps)
-        L.set_scores.append(res.smoothness_score)
-        L.scores.append(res.smoothness_score)
-        rep = StoredRep(leg, L.count, L.set_number, r.start_s, r.peak_s, r.end_s, float(r.peak_deg),
+        rep = StoredRep(leg, ev.count, ev.set_number, r.start_s, r.peak_s, r.end_s, float(r.peak_deg),
                         res.smoothness_score, res.sparc, res.ldlj, res.jerky)
-        set_score = mean_score(L.set_scores)
-        leg_score = mean_score(L.scores)
-        self._stored_reps.append((rep, L.set_reps, L.set_start_s, set_score, L.best_set, leg_score))
+        row = (rep, ev.current_set, ev.set_start_s, ev.set_smoothness_score, ev.best_set,
+               ev.leg_smoothness_score)
+        self._stored_reps.append(row)
         if self.store is not None and self.session_id is not None:
-            self.store.add_rep(self.session_id, rep, L.set_reps, L.set_start_s, set_score, L.best_set,
-                               leg_score)
+            self.store.add_rep(self.session_id, *row)
         d = res.to_dict()
-        self._emit({"event": "rep", "leg": leg, "count": L.count, "set": L.set_number,
-                    "current_set": L.set_reps, "analysis_current_set": ev.current_set,
-                    "best_set_today": max(self.best_today[leg], L.best_set),
+        self._emit({"event": "rep", "leg": leg, "count": ev.count, "set": ev.set_number,
+                    "current_set": ev.current_set,
+                    "best_set_today": max(self.best_today[leg], ev.best_set),
                     "t_s": round(self.t_s, 3), **{k: d[k] for k in (
                         "start_s", "peak_s", "end_s", "duration_s", "rom_deg", "smoothness_score",
                         "sparc", "ldlj", "jerky")}})
-        if L.set_reps >= self.target and not L.target_hit:
-            L.target_hit = True
-            self._emit({"event": "target_reached", "leg": leg, "set": L.set_number,
-                        "reps": L.set_reps, "target": self.target,
-                        "smoothness_score": _round1(set_score), "t_s": round(self.t_s, 3)})
+        if ev.current_set >= self.target and L.target_set != ev.set_number:
+            L.target_set = ev.set_number
+            self._emit({"event": "target_reached", "leg": leg, "set": ev.set_number,
+                        "reps": ev.current_set, "target": self.target,
+                        "smoothness_score": _round1(ev.set_smoothness_score), "t_s": round(self.t_s, 3)})
         self._coach(self.coach.rep(leg, res))
 
-    def _end_set(self, leg: str, reason: str) -> None:
-        L = self.legs[leg]
-        if not L.set_open:
-            return
-        L.set_open = False
-        L.countdown_said = None
-        self._emit({"event": "set_end", "leg": leg, "set": L.set_number, "reps": L.set_reps,
-                    "start_s": round(L.set_start_s, 3), "end_s": round(L.last_end_s, 3),
-                    "smoothness_score": _round1(mean_score(L.set_scores)),
-                    "reason": reason, "t_s": round(self.t_s, 3)})
+    def _on_set_end(self, ev: SetEndEvent) -> None:
+        self.legs[ev.leg].countdown_said = None
+        self._emit({"event": "set_end", "leg": ev.leg, "set": ev.number, "reps": ev.set.reps,
+                    "start_s": round(ev.set.start_s, 3), "end_s": round(ev.set.end_s, 3),
+                    "smoothness_score": _round1(ev.smoothness_score), "reason": ev.reason,
+                    "t_s": round(ev.t_s, 3)})
 
-    def _check_rests(self) -> None:
-        """End sets whose rest is certainly long enough; count down the last seconds before."""
+    def _countdown(self) -> None:
+        """``set_ending`` in the last :attr:`countdown_s` before a rest ends an open set."""
+        an = self.analyzer
         for leg in LEGS:
             L = self.legs[leg]
-            if not L.set_open:
+            since = an.rest_since_s(leg) if an.set_open(leg) and an.t_s else None
+            if since is None:  # no open set, or a rep under way
+                L.countdown_said = None
                 continue
-            since = self.analyzer.rest_since_s(leg) if self.analyzer.t_s else None
-            if since is None:
-                L.countdown_said = None  # a rep is under way
-                continue
-            rest_s = since - L.last_end_s
-            if rest_s >= self.pause_break_s:
-                self._end_set(leg, "rest")
-                continue
-            left_s = self.pause_break_s - rest_s
+            sets = an.sets(leg)
+            left_s = self.pause_break_s - (since - sets[-1].end_s)
             if 0 < left_s <= self.countdown_s:
                 whole = math.ceil(left_s)
                 if L.countdown_said is None or whole < L.countdown_said:
                     L.countdown_said = whole
-                    self._emit({"event": "set_ending", "leg": leg, "set": L.set_number,
-                                "reps": L.set_reps, "seconds_left": round(left_s, 2),
+                    self._emit({"event": "set_ending", "leg": leg, "set": len(sets),
+                                "reps": sets[-1].reps, "seconds_left": round(left_s, 2),
                                 "t_s": round(self.t_s, 3)})
 
     def break_set(self) -> None:
         """The ``r`` key: close every open set; the next rep starts a new one."""
-        for leg in LEGS:
-            self._end_set(leg, "manual")
+        for ev in self.analyzer.break_set():
+            self._on_event(ev)
 
     # -- end ----------------------------------------------------------------------------------
     def finish(self, status: str) -> None:
@@ -265,11 +243,9 @@ class LiveTracker:
             # the source ended inside the first window: analyse what there is if framed well
             last = self._held.pop()
             self._calibrate(*last, final=True)
-        if self.calibrated:
+        if self.calibrated:  # the reps waiting for their scoring pad; the open sets close
             for ev in self.analyzer.finish():
-                self._on_rep(ev)
-        for leg in LEGS:
-            self._end_set(leg, "session_end")
+                self._on_event(ev)
         if self.store is not None and self.session_id is not None:
             for row in self._stored_reps:  # re-write all: a rep interrupted mid-commit is not lost
                 self.store.add_rep(self.session_id, *row)
@@ -287,8 +263,12 @@ class LiveTracker:
 
     def live_sets(self) -> dict:
         """Sets and best set per leg as counted live."""
-        return {leg: {"sets": self.legs[leg].set_number, "best_set": self.legs[leg].best_set}
+        return {leg: {"sets": len(self.analyzer.sets(leg)), "best_set": longest_set(self.analyzer.sets(leg))}
                 for leg in LEGS}
+
+    def count(self, leg: str) -> int:
+        """Reps of ``leg`` so far."""
+        return len(self.analyzer.reps(leg))
 
 
 def _round1(x: float) -> float | None:
