@@ -25,7 +25,7 @@ from hipcam.live.audio import Announcer
 
 WINDOW_NAME = "hipcam live"
 #: Coaching messages stay on the HUD this long after they were last said.
-MESSAGE_S = 4.0
+MESSAGE_S = 6.0
 #: Coaching messages shown at once (newest last).
 MAX_MESSAGES = 3
 #: The target-reached banner stays this long.
