@@ -83,8 +83,7 @@ class LiveSession:
 
     def __init__(self, cfg: LiveConfig) -> None:
         self.cfg = cfg
-        self.presenter = Presenter(cfg.target, window=cfg.window, render=cfg.render_hud,
-                                   sound=cfg.sound, ui_scale=cfg.ui_scale, fullscreen=cfg.fullscreen)
+        self.presenter: Presenter | None = None  # made in run(), once there is a display
         self.tracker: LiveTracker | None = None
         self._latencies: list[float] = []
         self._latency_at: list[float] = []
@@ -93,7 +92,8 @@ class LiveSession:
         self._outcome: LiveOutcome | None = None
 
     def _emit(self, event: dict) -> None:
-        self.presenter.on_event(event)
+        if self.presenter is not None:
+            self.presenter.on_event(event)
         if self.cfg.emit is not None:
             self.cfg.emit(event)
 
@@ -104,6 +104,8 @@ class LiveSession:
                 os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             raise HipcamError("no display for the window: run with --headless, or set DISPLAY", 2)
         src = FrameSource(cfg.source, realtime=cfg.realtime, loop=cfg.loop, record_path=cfg.record)
+        self.presenter = Presenter(cfg.target, window=cfg.window, render=cfg.render_hud,
+                                   sound=cfg.sound, ui_scale=cfg.ui_scale, fullscreen=cfg.fullscreen)
         est: PoseEstimator | None = None
         status = "interrupted"
         try:
@@ -203,7 +205,8 @@ class LiveSession:
         if self._outcome is not None:
             return self._outcome
         src.close()
-        self.presenter.close_window()
+        if self.presenter is not None:
+            self.presenter.close_window()
         tracker = self.tracker
         if tracker is not None:
             tracker.finish(status)
@@ -227,7 +230,8 @@ class LiveSession:
             "legs": tracker.summary_legs() if tracker else {},
         }
         self._emit(summary)
-        self.presenter.close()
+        if self.presenter is not None:
+            self.presenter.close()
         self._outcome = LiveOutcome(status, tracker.session_id if tracker else None, summary,
                                     self._latencies, list(self._latency_at), self._inference,
                                     self._processed, src.dropped)

@@ -17,6 +17,7 @@ labels beside it are 26–34 px (10–12 arcmin).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import cv2
@@ -142,8 +143,13 @@ def _thick(scale: float) -> int:
 
 def scale_for_height(px: float, text: str = "0") -> float:
     """The font scale whose glyph height (of ``text``) is ``px`` pixels."""
-    (_, th), _ = cv2.getTextSize(text, FONT, 1.0, 1)
-    return max(px / max(th, 1), 0.1)
+    return max(px / max(_size_at_1(text)[1], 1), 0.1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _size_at_1(text: str) -> tuple[int, int]:
+    """(width, height) of ``text`` at font scale 1 (cached: the HUD asks every frame)."""
+    return cv2.getTextSize(text, FONT, 1.0, 1)[0]
 
 
 def fit_scale(text: str, max_w: float, max_h: float) -> float:
@@ -201,7 +207,7 @@ def _shade(img: np.ndarray, x: int, y: int, w: int, h: int, alpha: float = 0.6) 
     """Darken a rectangle (text over the camera image stays readable)."""
     x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, img.shape[1]), min(y + h, img.shape[0])
     if x1 > x0 and y1 > y0:
-        img[y0:y1, x0:x1] = (img[y0:y1, x0:x1] * (1 - alpha)).astype(np.uint8)
+        img[y0:y1, x0:x1] = cv2.convertScaleAbs(img[y0:y1, x0:x1], alpha=1 - alpha)
 
 
 # -- drawing ------------------------------------------------------------------------------------
@@ -211,7 +217,8 @@ def render(bgr: np.ndarray, state: HudState, xy_px: np.ndarray | None = None,
     lay = layout(size or DEFAULT_SIZE, state.ui_scale)
     w, h = lay.size
     canvas = np.empty((h, w, 3), np.uint8)
-    canvas[:] = VIEW_BG
+    # (cv2.rectangle fills: ~50x faster than numpy's broadcast of a colour into the image)
+    cv2.rectangle(canvas, (0, 0), (w, h), VIEW_BG, -1)
     _draw_view(canvas, lay, bgr, xy_px, visibility)
     _draw_panel(canvas, lay, state)
     _draw_overlays(canvas, lay, state)
@@ -234,7 +241,7 @@ def _draw_view(canvas: np.ndarray, lay: Layout, bgr: np.ndarray, xy_px: np.ndarr
 def _draw_panel(canvas: np.ndarray, lay: Layout, state: HudState) -> None:
     u = lay.unit
     px, py, pw, ph = lay.panel
-    canvas[py:py + ph, px:px + pw] = PANEL_BG
+    cv2.rectangle(canvas, (px, py), (px + pw, py + ph), PANEL_BG, -1)
     pad = int(round(12 * u))
     put_text(canvas, "hipcam", (px + pad, py + int(32 * u)), scale_for_height(20 * u), DIM)
     _text_h(f"goal: {state.target} in a row", canvas, (px + int(150 * u), py + int(34 * u)),
