@@ -298,6 +298,24 @@ def test_presenter_dedupes_coaching_and_follows_countdown_and_target():
     from hipcam.live.presentation import Presenter
 
     p = Presenter(target=3, window=False, render=True, sound=False)
+    heard: list = []
+
+    class _Ears:
+        muted = False
+
+        def tick(self, jerky=False):
+            heard.append(("tock" if jerky else "tick",))
+
+        def say(self, text):
+            heard.append(("say", text))
+
+        def chime(self):
+            heard.append(("chime",))
+
+        def close(self):
+            pass
+
+    p.audio = _Ears()
     for _ in range(3):
         p.on_event({"event": "warning", "kind": "too_fast", "leg": "left", "t_s": 1.0,
                     "message": "left: too fast - take at least 1 s per rep"})
@@ -313,7 +331,14 @@ def test_presenter_dedupes_coaching_and_follows_countdown_and_target():
     assert p.hud.legs["left"].countdown_s == pytest.approx(1.5)
     p.on_event(dict(rep, count=4, current_set=4))  # a rep in time: no countdown
     assert p.hud.legs["left"].countdown_s is None and p.hud.legs["left"].current_set == 4
+    p.on_event(dict(rep, count=5, current_set=5, jerky=True))
+    p.on_event({"event": "warning", "kind": "too_fast", "leg": "left", "t_s": 30.0,
+                "message": "left: too fast - take at least 1 s per rep"})
     p.close()
+    # coaching said once per kind in 20 s (not three times), a jerky rep heard as a "tock"
+    assert heard == [("say", "slower"), ("say", "smoother"), ("tick",), ("chime",),
+                     ("say", "3 in a row. Well done!"), ("say", "left ends in 2"), ("tick",), ("tock",),
+                     ("say", "slower")]
 
 
 # -- camera lost mid-session (real model, fake camera) ----------------------------------------------

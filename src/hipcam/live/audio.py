@@ -37,6 +37,9 @@ import numpy as np
 RATE_HZ = 22050
 TICK_HZ = 1200.0
 TICK_S = 0.04
+#: A jerky rep's tick is this low, longer "tock": smoothness heard without looking.
+TOCK_HZ = 440.0
+TOCK_S = 0.09
 #: A phrase that could not start this long after it was asked for is dropped.
 SPEECH_STALE_S = 2.5
 SPEECH_RATE_WPM = 170
@@ -50,10 +53,13 @@ def _note(freq_hz: float, dur_s: float, amp: float = 0.35) -> np.ndarray:
 
 
 def tone(kind: str) -> np.ndarray:
-    """Mono float32 samples at :data:`RATE_HZ`: ``tick`` (40 ms, 1.2 kHz), ``chime`` (three rising
-    notes, C–E–G), ``cue`` (two notes: stands in for words when no voice is installed)."""
+    """Mono float32 samples at :data:`RATE_HZ`: ``tick`` (a rep: 40 ms, 1.2 kHz), ``tock`` (a jerky
+    rep: 90 ms, 440 Hz), ``chime`` (three rising notes, C–E–G, and the octave), ``cue`` (two notes:
+    stands in for words when no voice is installed)."""
     if kind == "tick":
         return _note(TICK_HZ, TICK_S, 0.4)
+    if kind == "tock":
+        return _note(TOCK_HZ, TOCK_S, 0.5)
     if kind == "chime":
         return np.concatenate([_note(f, 0.16) for f in (523.25, 659.25, 783.99)] + [_note(1046.5, 0.45)])
     if kind == "cue":
@@ -355,9 +361,9 @@ class Announcer:
         voice = self.voice.name if self.voice is not None else "no voice"
         return f"{voice} + {self.output.name}"
 
-    def tick(self) -> None:
-        """A short click (one per rep)."""
-        self._put(self._tones, "tick")
+    def tick(self, jerky: bool = False) -> None:
+        """A short click (one per rep); a lower, longer "tock" for a jerky rep."""
+        self._put(self._tones, "tock" if jerky else "tick")
 
     def chime(self) -> None:
         """A rising chime (a set reached the target)."""

@@ -33,6 +33,12 @@ CELEBRATION_S = 6.0
 #: The window's size when it opens (it can be resized, or made full screen with ``f``).
 INITIAL_SIZE = (1280, 720)
 
+#: Coaching said aloud (short: the person is mid-set), each kind at most every
+#: :data:`SPEAK_COACHING_EVERY_S` seconds of source time.
+SPOKEN_COACHING = {"jerky": "smoother", "too_fast": "slower", "thigh_moving": "keep the thigh still",
+                   "not_visible": "{leg} leg not visible"}
+SPEAK_COACHING_EVERY_S = 20.0
+
 QUIT, PAUSE, NEW_SET = "quit", "pause", "new_set"
 
 
@@ -58,6 +64,7 @@ class Presenter:
         self.fullscreen = fullscreen
         self._ending_at: dict[str, float] = {}  # leg -> source time its set ends unless a rep comes
         self._celebrate_until = 0.0
+        self._said_at: dict[str, float] = {}  # coaching kind -> source time it was last said
         self.audio = Announcer(enabled=sound)
         self.paused = False
         self._closed = False
@@ -81,7 +88,7 @@ class Presenter:
             h.last_score = ev["smoothness_score"]
             self._ending_at.pop(leg, None)
             h.countdown_s = None
-            self.audio.tick()
+            self.audio.tick(jerky=bool(ev.get("jerky")))
             if ev["current_set"] % 10 == 0:
                 self.audio.say(f"{leg} {ev['current_set']}")
         elif kind == "set_ending":
@@ -105,6 +112,11 @@ class Presenter:
             self.audio.say(f"{ev['reps']} in a row. Well done!")
         elif kind == "warning" and ev.get("leg"):
             self._message(ev["message"])
+            spoken = SPOKEN_COACHING.get(ev["kind"])
+            last = self._said_at.get(ev["kind"])
+            if spoken and (last is None or ev["t_s"] - last >= SPEAK_COACHING_EVERY_S):
+                self._said_at[ev["kind"]] = ev["t_s"]
+                self.audio.say(spoken.format(leg=ev["leg"]))
 
     def _message(self, text: str) -> None:
         now = time.monotonic()
