@@ -41,8 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="same as --no-realtime")
     p.add_argument("--loop", action="store_true", help="video files: start again at the end")
     p.add_argument("--headless", action="store_true",
-                   help="no window: print events as JSON lines on stdout "
-                        "(rep, set_end, warning, ... and last a summary)")
+                   help="no window: print events as JSON lines on stdout (rep, set_ending, "
+                        "set_end, target_reached, warning, ... and last a summary; see docs/live.md)")
     p.add_argument("--json", action="store_true",
                    help="print the events as JSON lines on stdout with the window too")
     add_analysis_options(p, stride=False)
@@ -51,7 +51,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "folder, e.g. ~/.local/share/hipcam on Linux); a video file's session is "
                         "stored only when --db is given")
     p.add_argument("--no-db", action="store_true", help="do not store this session")
-    p.add_argument("--record", metavar="PATH", help="save the raw session video here (mp4)")
+    p.add_argument("--record", metavar="PATH",
+                   help="also save the camera video here (H.264 mp4, each frame at the time it was "
+                        "captured, so `hipcam analyse PATH` sees what live saw)")
     p.add_argument("--quiet", action="store_true", help="no sound")
     p.add_argument("--max-seconds", type=float, metavar="S",
                    help="stop after this many seconds of source time")
