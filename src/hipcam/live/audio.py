@@ -142,7 +142,8 @@ class MixerOutput:
         deadline = time.monotonic() + pcm.size / RATE_HZ + 2.0
         while time.monotonic() < deadline:
             with self._lock:
-                if item[1] >= pcm.size or item not in self._speech:
+                # identity, not ``in``: list equality would compare the sample arrays
+                if item[1] >= pcm.size or not any(x is item for x in self._speech):
                     return
             time.sleep(0.02)
 
