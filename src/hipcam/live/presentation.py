@@ -89,7 +89,7 @@ class Presenter:
             self._ending_at.pop(leg, None)
             h.countdown_s = None
             self.audio.tick(jerky=bool(ev.get("jerky")))
-            if ev["current_set"] % 10 == 0:
+            if ev["current_set"] % 10 == 0 and ev["current_set"] != self.hud.target:  # target: a cheer
                 self.audio.say(f"{leg} {ev['current_set']}")
         elif kind == "set_ending":
             leg = ev["leg"]
