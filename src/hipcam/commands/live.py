@@ -43,8 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--headless", action="store_true",
                    help="no window: print events as JSON lines on stdout (rep, set_ending, "
                         "set_end, target_reached, warning, ... and last a summary; see docs/live.md)")
-    p.add_argument("--json", action="store_true",
-                   help="print the events as JSON lines on stdout with the window too")
+    p.add_argument("--json", nargs="?", const="-", metavar="PATH",
+                   help="write the events as JSON lines to PATH ('-' or no PATH = stdout), "
+                        "with the window too")
     add_analysis_options(p, stride=False)
     p.add_argument("--db", metavar="PATH",
                    help="session database (default $HIPCAM_DB, else sessions.db in your user data "
@@ -54,7 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--record", metavar="PATH",
                    help="also save the camera video here (H.264 mp4, each frame at the time it was "
                         "captured, so `hipcam analyse PATH` sees what live saw)")
-    p.add_argument("--quiet", action="store_true", help="no sound")
+    p.add_argument("--no-sound", action="store_true", help="no ticks, no spoken counts")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no summary at the end, and no sound")
     p.add_argument("--max-seconds", type=float, metavar="S",
                    help="stop after this many seconds of source time")
     p.add_argument("--fullscreen", action="store_true",
@@ -94,15 +97,27 @@ def run(args: argparse.Namespace) -> int:
         # a demo or a recording played back is not a session the person did now: keep it out of
         # their history (and out of "best today") unless they ask for it with --db
         db = None
-        if not (args.headless or args.json):
+        if not (args.headless or args.json == "-" or args.quiet):
             print("hipcam live: a video file: this session is not stored in your history "
                   "(pass --db PATH to store it)", file=sys.stderr)
     else:
         db = default_db_path()
 
+    json_path = args.json if args.json is not None else ("-" if args.headless else None)
+    events_out = sys.stdout
+    if json_path not in (None, "-"):
+        from hipcam.errors import OutputError
+
+        try:
+            events_out = open(json_path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise OutputError(f"cannot write {json_path}: {exc.strerror or exc}") from None
+
     def emit_json(event: dict) -> None:
-        sys.stdout.write(json.dumps(event, allow_nan=False, default=_json_default) + "\n")
-        sys.stdout.flush()
+        events_out.write(json.dumps(event, allow_nan=False, default=_json_default) + "\n")
+        events_out.flush()
+        if events_out is not sys.stdout:  # events in a file: the terminal still gets the summary
+            emit_human(event)
 
     said: dict[str, float] = {}  # message -> source time it was last printed
 
@@ -115,16 +130,20 @@ def run(args: argparse.Namespace) -> int:
                 return
             said[msg] = t
             print(f"hipcam live: {msg}", file=sys.stderr)
-        elif kind == "summary":
+        elif kind == "summary" and not args.quiet:
             _print_summary(event)
 
     cfg = LiveConfig(
         source=args.source, realtime=args.realtime, loop=args.loop, target=args.target,
         pause_break_s=args.pause_break, model=args.model, db_path=db, record=args.record,
-        window=not args.headless, sound=not args.quiet, max_seconds=args.max_seconds,
+        window=not args.headless, sound=not (args.quiet or args.no_sound), max_seconds=args.max_seconds,
         calibration_s=args.calibration, ui_scale=args.ui_scale, fullscreen=args.fullscreen,
-        emit=emit_json if args.headless or args.json else emit_human)
-    LiveSession(cfg).run()
+        emit=emit_json if json_path is not None else emit_human)
+    try:
+        LiveSession(cfg).run()
+    finally:
+        if events_out is not sys.stdout:
+            events_out.close()
     return 0
 
 
