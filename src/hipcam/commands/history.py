@@ -101,7 +101,8 @@ def _edit(db, args: argparse.Namespace) -> int:
         if args.note is not None:
             text = args.note[1].strip()
             store.set_note(sid, text)
-            print(f"session {sid}: note {'set' if text else 'cleared'}")
+            if not args.quiet:
+                print(f"session {sid}: note {'set' if text else 'cleared'}")
             return 0
         what = (f"session {sid} ({_local(s.started_at)}, left {s.reps['left']} reps, "
                 f"right {s.reps['right']} reps, {s.source})")
@@ -113,7 +114,8 @@ def _edit(db, args: argparse.Namespace) -> int:
                 print("nothing deleted")
                 return 1
         store.delete_session(sid)
-    print(f"deleted {what}")
+    if not args.quiet:
+        print(f"deleted {what}")
     return 0
 
 
