@@ -63,7 +63,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fullscreen", action="store_true",
                    help="open the window full screen (the f key toggles it)")
     p.add_argument("--ui-scale", type=float, default=1.0, metavar="X",
-                   help="make the window's text and panel X times larger (0.5-3, default 1)")
+                   help="give the panel more of the window and make coaching lines, banners and "
+                        "hints X times larger (0.5-3; default 1)")
     p.add_argument("--calibration", type=float, default=2.0, metavar="S",
                    help="sit-still calibration and framing check at the start (s; 0 = skip)")
 
