@@ -107,7 +107,7 @@ def render(bgr: np.ndarray, state: HudState, xy_px: np.ndarray | None = None,
             y += 18
     keys = "q quit  space pause  r new set  m " + ("unmute" if state.muted else "mute")
     put_text(canvas, keys, (x0, VIEW_H - 30), 0.42, (190, 190, 190))
-    sound = "sound off (--quiet)" if state.quiet else ("MUTED" if state.muted else "sound on")
+    sound = "sound off (--no-sound)" if state.quiet else ("MUTED" if state.muted else "sound on")
     put_text(canvas, f"t {state.t_s:7.1f} s   {sound}", (x0, VIEW_H - 10), 0.42, (190, 190, 190))
     if state.banner:
         lines = [ln for msg in state.banner for ln in _wrap(msg, max(vw // 11, 20))]
