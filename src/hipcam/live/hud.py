@@ -248,7 +248,7 @@ def _draw_panel(canvas: np.ndarray, lay: Layout, state: HudState) -> None:
             24 * u, TEXT, max_w=pw - 160 * u)
     for leg in LEGS:
         _draw_card(canvas, lay, leg, state)
-    sound = "sound off (--quiet)" if state.quiet else ("MUTED" if state.muted else "sound on")
+    sound = "sound off (--no-sound)" if state.quiet else ("MUTED" if state.muted else "sound on")
     keys = "q quit   space pause   r new set   m " + ("unmute" if state.muted else "mute") + \
         "   f full screen"
     fy = py + ph - int(30 * u)
