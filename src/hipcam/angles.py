@@ -17,6 +17,11 @@ Which landmarks are used (:data:`LEG_LANDMARKS`), which are trusted (:func:`mask
 * **3D** (:func:`shin_rotation_3d_deg`): the rotation of the shin about the leg's own thigh axis,
   from MediaPipe's world landmarks.
 
+The analyser uses the corrected 2D angle while the camera is within 45° of the front, the 3D
+rotation from 65° (where the picture no longer shows the swing) and a smooth blend in between
+(:func:`image_weight`, :func:`blend_rotation`): no step when the estimated camera angle crosses
+a threshold.
+
 Angles are positive when the foot swings toward the other leg, whichever way the camera faces or
 mirrors.
 """
@@ -35,8 +40,10 @@ LEGS = ("left", "right")
 MIN_VISIBILITY = 0.5
 #: Landmarks further outside the picture than this fraction of its size are treated as unseen.
 OFFSCREEN_MARGIN = 0.02
-#: Beyond this camera yaw the 2D angle is too foreshortened and the 3D angle is used.
-MAX_YAW_FOR_2D_DEG = 50.0
+#: The image angle (corrected for yaw) is used alone up to this camera yaw, the 3D rotation alone
+#: from :data:`IMAGE_YAW_NONE_DEG`, and a smooth blend of the two in between (:func:`image_weight`).
+IMAGE_YAW_FULL_DEG = 60.0
+IMAGE_YAW_NONE_DEG = 75.0
 
 
 @dataclass(frozen=True)
@@ -151,18 +158,34 @@ def _yaw(left_hip, right_hip, xp):  # noqa: ANN001, ANN202
     return xp.degrees(xp.arctan2(xp.abs(left_hip[2] - right_hip[2]), xp.abs(left_hip[0] - right_hip[0])))
 
 
+def _view_yaw(left_hip, right_hip, hip, knee, xp):  # noqa: ANN001, ANN202
+    """Yaw of the camera relative to one leg: ``atan(√(tan φ_hips · tan φ_thigh))``.
+
+    The hip line (across the view at 0°) and the thigh (along the view at 0°) both give the yaw,
+    but the model compresses depth by some factor ``c``: the hip line reads ``tan φ·c``, the
+    thigh ``tan φ / c``; their geometric mean cancels ``c``. Using the leg's own thigh also
+    follows the splay of that thigh.
+    """
+    hx, hz = xp.abs(left_hip[0] - right_hip[0]), xp.abs(left_hip[2] - right_hip[2])
+    tx, tz = xp.abs(knee[0] - hip[0]), xp.abs(knee[2] - hip[2])
+    return xp.degrees(xp.arctan2(xp.sqrt(hz * tx), xp.sqrt(hx * tz)))
+
+
 def _correct(a2, yaw, xp):  # noqa: ANN001, ANN202
     a = xp.radians(a2)
     c = xp.cos(xp.radians(xp.minimum(xp.maximum(yaw, 0.0), 80.0)))
     return xp.degrees(xp.arctan2(xp.sin(a), xp.cos(a) * c))
 
 
-def _shin_rotation(hip, knee, ankle, other_knee, xp):  # noqa: ANN001, ANN202
+def _shin_rotation(hip, knee, ankle, other_knee, xp, depth_only=False):  # noqa: ANN001, ANN202
     hx, hy, hz = hip
     kx, ky, kz = knee
     ax, ay, az = _unit(kx - hx, ky - hy, kz - hz, xp)  # thigh axis
-    # toward the other knee, made perpendicular to the axis
+    # toward the other knee, made perpendicular to the axis; for the side-view reading only the
+    # depth part of that direction (the model's other knee wanders across the picture there)
     lx, ly, lz = other_knee[0] - kx, other_knee[1] - ky, other_knee[2] - kz
+    if depth_only:
+        lx, ly = lx * 0.0, ly * 0.0
     d = lx * ax + ly * ay + lz * az
     lx, ly, lz = _unit(lx - d * ax, ly - d * ay, lz - d * az, xp)
     dx, dy, dz = ay * lz - az * ly, az * lx - ax * lz, ax * ly - ay * lx  # axis × lateral
@@ -220,6 +243,21 @@ def shin_rotation_3d_deg(
     return _shin_rotation(_xyz(hip_xyz), _xyz(knee_xyz), _xyz(ankle_xyz), _xyz(other_knee_xyz), np)
 
 
+def side_rotation_deg(
+    hip_xyz: np.ndarray, knee_xyz: np.ndarray, ankle_xyz: np.ndarray, other_knee_xyz: np.ndarray
+) -> np.ndarray:
+    """The side-view reading: :func:`shin_rotation_3d_deg` with the lateral direction taken along
+    the camera's depth axis (toward the other knee's side).
+
+    From beside the bed the swing toward the other leg is a swing in depth. The model reads only
+    a fraction of it (10-20% on rendered tests; :data:`hipcam.session.SIDE_GAIN` scales it), but
+    that fraction is steady, where the full 3D rotation's frame follows the far knee, which the
+    model guesses.
+    """
+    return _shin_rotation(_xyz(hip_xyz), _xyz(knee_xyz), _xyz(ankle_xyz), _xyz(other_knee_xyz), np,
+                          depth_only=True)
+
+
 @dataclass(frozen=True)
 class LegAngles:
     """Both legs' raw angle estimates; arrays of shape ``(..., 2)`` in :data:`LEGS` order
@@ -227,7 +265,9 @@ class LegAngles:
 
     angle_2d_deg: np.ndarray  # signed image angle, toward the other leg positive (uncorrected)
     angle_3d_deg: np.ndarray  # shin rotation about the thigh axis
-    camera_yaw_deg: np.ndarray
+    camera_yaw_deg: np.ndarray  # from the hip line
+    view_yaw_deg: np.ndarray  # per leg: the camera's yaw relative to that leg (see _view_yaw)
+    side_rotation_deg: np.ndarray  # per leg: the side-view reading (see side_rotation_deg)
 
 
 def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
@@ -237,26 +277,66 @@ def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
     a2 = signed_shin_angle_2d_deg(xy[..., _KNEE, :], xy[..., _ANKLE, :], xy[..., _OTHER_KNEE, :])
     a3 = shin_rotation_3d_deg(world[..., _HIP, :], world[..., _KNEE, :], world[..., _ANKLE, :],
                               world[..., _OTHER_KNEE, :])
-    yaw = camera_yaw_deg(world[..., pose.L_HIP, :], world[..., pose.R_HIP, :])
-    return LegAngles(a2, a3, yaw)
+    lh, rh = world[..., pose.L_HIP, :], world[..., pose.R_HIP, :]
+    yaw = camera_yaw_deg(lh, rh)
+    view = _view_yaw(_xyz(lh[..., None, :]), _xyz(rh[..., None, :]), _xyz(world[..., _HIP, :]),
+                     _xyz(world[..., _KNEE, :]), np)
+    side = side_rotation_deg(world[..., _HIP, :], world[..., _KNEE, :], world[..., _ANKLE, :],
+                             world[..., _OTHER_KNEE, :])
+    return LegAngles(a2, a3, yaw, view, side)
 
 
-def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray
-                     ) -> tuple[list[float], list[float], float]:
-    """:func:`leg_angles` of one frame ``(33, 2)`` / ``(33, 3)``, in plain floats (the per-frame
-    path of the streaming analyser): ``([2D left, right], [3D left, right], yaw)``."""
+def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
+    """:func:`leg_angles` of one frame ``(33, 2)`` / ``(33, 3)`` in plain floats (the per-frame
+    path of the streaming analyser): lists ``[left, right]`` and a float ``camera_yaw_deg``."""
     xy = image_xy_px.tolist()
     world = world_xyz_m.tolist()
     m = _ScalarMath
-    a2, a3 = [], []
+    lh, rh = world[pose.L_HIP], world[pose.R_HIP]
+    a2, a3, view, side = [], [], [], []
     for leg in LEGS:
         j = LEG_LANDMARKS[leg]
         (ku, kv), (au, av) = xy[j.knee], xy[j.ankle]
+        hip, knee, ankle, other = world[j.hip], world[j.knee], world[j.ankle], world[j.other_knee]
         a2.append(_shin_2d(ku, kv, au, av, xy[j.other_knee][0], m))
-        a3.append(_shin_rotation(world[j.hip], world[j.knee], world[j.ankle], world[j.other_knee], m))
-    return a2, a3, _yaw(world[pose.L_HIP], world[pose.R_HIP], m)
+        a3.append(_shin_rotation(hip, knee, ankle, other, m))
+        view.append(_view_yaw(lh, rh, hip, knee, m))
+        side.append(_shin_rotation(hip, knee, ankle, other, m, depth_only=True))
+    return LegAngles(a2, a3, _yaw(lh, rh, m), view, side)  # type: ignore[arg-type]
 
 
 def correct_foreshortening_deg_float(angle_2d_deg: float, yaw_deg: float) -> float:
     """:func:`correct_foreshortening_deg` for one float (same formula)."""
     return _correct(angle_2d_deg, yaw_deg, _ScalarMath)
+
+
+def image_weight(camera_yaw_deg: float) -> float:
+    """Weight (0..1) of the yaw-corrected image angle against the 3D rotation.
+
+    1 up to :data:`IMAGE_YAW_FULL_DEG`, 0 from :data:`IMAGE_YAW_NONE_DEG`, a smooth step between:
+    no jump anywhere, so an estimated camera angle wandering across a threshold cannot make a
+    step in the signal (the detector would see a rep). NaN (unknown) counts as a front view.
+    """
+    x = (IMAGE_YAW_NONE_DEG - camera_yaw_deg) / (IMAGE_YAW_NONE_DEG - IMAGE_YAW_FULL_DEG)
+    x = min(max(x, 0.0), 1.0) if x == x else 1.0
+    return x * x * (3.0 - 2.0 * x)
+
+
+def blend_rotation(image_deg: float, rotation_3d_deg: float, weight: float) -> float:
+    """``weight`` of the image reading plus the rest of the 3D one (either alone where the other
+    is not a number)."""
+    if weight >= 1.0 or not math.isfinite(rotation_3d_deg):
+        return image_deg
+    if weight <= 0.0 or not math.isfinite(image_deg):
+        return rotation_3d_deg
+    return weight * image_deg + (1.0 - weight) * rotation_3d_deg
+
+
+#: Where the camera should go (for ``hipcam live``'s setting-up screen and the docs); the figures
+#: come from ``benchmarks/accuracy.py``'s camera grid (docs/accuracy.md).
+CAMERA_PLACEMENT_ADVICE = (
+    "Camera 2-3 m away at about knee-to-hip height, both feet in the picture.",
+    "In front of you or up to 60° to either side: both legs counted, range of motion measured.",
+    "Beside the bed (60-90°): the leg nearer the camera is counted, its range of motion is "
+    "approximate; the far leg is hidden behind it - turn around (or move the camera) for that leg.",
+)

@@ -25,12 +25,14 @@ from hipcam.pose import (
     prepare_image,
 )
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
-from hipcam.session import LEGS, LegResult, SessionAnalyzer
+from hipcam.session import LEGS, ROM_NOTE_3D, LegResult, SessionAnalyzer
 from hipcam.stages import BackgroundStage
 
 SCHEMA = "hipcam.analysis/1"
 #: Fewer detected frames than this fraction produces a warning.
 LOW_DETECTION_FRACTION = 0.8
+#: From this camera yaw on (degrees) a leg that is not seen is taken as hidden by the other leg.
+SIDE_VIEW_DEG = 60.0
 #: A file that ends this many frames (and this fraction) before its header says is "cut off".
 _EARLY_END_FRAMES, _EARLY_END_FRACTION = 5, 0.02
 
@@ -190,9 +192,17 @@ def finish_analysis(
         frac = legs[leg].seen_fraction
         if frac < LOW_DETECTION_FRACTION:
             what = "not visible at all" if frac == 0 else f"visible in only {100 * frac:.0f}% of frames"
-            warnings.append(f"{leg} lower leg (knee and ankle) {what}: keep both feet in the picture; "
-                            f"{leg} counts cover only what was seen")
+            if legs[leg].view_yaw_deg >= SIDE_VIEW_DEG:
+                warnings.append(f"{leg} lower leg {what}: hidden behind the other leg (camera beside "
+                                f"the bed); {leg} counts cover only what was seen: film from the "
+                                f"{leg} side to count it")
+            else:
+                warnings.append(f"{leg} lower leg (knee and ankle) {what}: keep both feet in the "
+                                f"picture; {leg} counts cover only what was seen")
             continue
+        if legs[leg].reps and legs[leg].rom_approximate:
+            warnings.append(f"{leg} range of motion approximate: camera about "
+                            f"{legs[leg].view_yaw_deg:.0f}° to the side ({ROM_NOTE_3D})")
         long_gaps = [g for g in legs[leg].gaps if g[1] - g[0] >= 1.0]
         if long_gaps and len(long_gaps) < 50:
             total_s = sum(b - a for a, b in long_gaps)
