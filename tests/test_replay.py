@@ -166,3 +166,25 @@ def test_hidden_far_leg_is_not_visible_and_never_counted():
     assert hidden_s > 0.5 * (an.t_s[-1] - an.t_s[0])  # reported as "not visible" stretches
     assert an.reps(resting) == []
     assert res.view_yaw_deg > 80
+
+
+# -- awkward videos: cropped, occluded, blank stretches ----------------------------------------------
+@pytest.mark.parametrize("name", sorted(replay.AWKWARD))
+def test_awkward_videos_live_events_equal_the_offline_result(name):
+    """What ``live`` shows (the events, as they come) is what ``analyse`` reports (the result)."""
+    series, fs = replay.load_series(name)
+    an = SessionAnalyzer(fs)
+    events = an.push_series(series) + an.finish()
+    for leg in LEGS:
+        assert [e.result for e in events if isinstance(e, RepEvent) and e.leg == leg] == an.reps(leg)
+        ends = [e.set for e in events if isinstance(e, SetEndEvent) and e.leg == leg]
+        assert ends == an.sets(leg)
+
+
+def test_cropped_halfway_down_the_shins_counts_nothing_from_guessed_ankles():
+    an = replay.replay("both_legs_cropped")
+    for leg in LEGS:
+        res = an.leg_result(leg)
+        assert res.seen_fraction < 0.2  # the ankles are below the picture: guesses, masked
+        assert res.reps == []
+        assert res.gaps  # reported as not visible
