@@ -93,6 +93,21 @@ def _prepare_out_dir(out: Path) -> None:
         raise OutputError(f"cannot write to {out}: permission denied")
 
 
+def _check_batch_outputs(args: argparse.Namespace, entries: list[VideoEntry], out: Path) -> None:
+    """Refuse (one line, before any hashing) a database or report file that is the same file as
+    an input video, a manifest or the model; every later write in --out is checked too."""
+    from hipcam.errors import OutputError
+    from hipcam.safe_output import STDOUT, check_outputs
+
+    if args.db and os.fspath(args.db) == STDOUT:
+        raise OutputError("--db needs a database file, not standard output")
+    inputs = [("the input video", e.path) for e in entries]
+    inputs += [("the manifest", a) for a in args.inputs if os.path.isfile(a)]
+    inputs.append(("--model", args.model))
+    check_outputs({"--db": args.db or out / DB_NAME, "summary.csv": out / "summary.csv",
+                   "index.html": out / "index.html"}, inputs)
+
+
 def settings_key(model_sha256: str, stride: int, pause_break_s: float, target: int) -> str:
     """The settings part of a result key: results made with other settings are not reused."""
     return f"model={model_sha256[:16]};stride={stride};pause_break_s={pause_break_s:g};target={target}"
@@ -161,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputMissingError(f"no video files found in {' '.join(args.inputs)}")
     out = Path(args.out)
     _prepare_out_dir(out)
+    _check_batch_outputs(args, entries, out)
     model = Path(args.model) if args.model else default_model_path()
     if not model.is_file():
         raise InputMissingError(f"pose model not found: {model}")

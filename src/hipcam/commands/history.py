@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from hipcam.errors import HipcamError, InputMissingError
-    from hipcam.report import atomic_write_bytes
+    from hipcam.safe_output import check_outputs, write_bytes
     from hipcam.storage import SessionStore, default_db_path
 
     if args.last is not None and args.last < 1:
@@ -46,15 +46,19 @@ def run(args: argparse.Namespace) -> int:
     db = Path(args.db) if args.db else default_db_path()
     if not db.is_file():
         raise InputMissingError(f"no session database at {db} (run `hipcam live` first, or pass --db)")
+    # the plot must never replace the database (or anything else it names), checked first
+    plot = check_outputs({"--plot": args.plot}, {"--db": db}).get("--plot")
     with SessionStore(db) as store:
         sessions = store.sessions(limit=args.last)
-    if args.json:
+    if plot is not None and plot.is_stdout:
+        pass  # the PNG is the standard output: no table around it
+    elif args.json:
         sys.stdout.write(json.dumps([_session_dict(s) for s in sessions], indent=2) + "\n")
     else:
         print(history_table(sessions, args.target))
-    if args.plot:
-        atomic_write_bytes(args.plot, progress_png(sessions, args.target))
-        if not args.json:
+    if plot is not None:
+        write_bytes(plot, progress_png(sessions, args.target))
+        if not args.json and not plot.is_stdout:
             print(f"plot written to {args.plot}")
     return 0
 

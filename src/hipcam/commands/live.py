@@ -85,13 +85,44 @@ def run(args: argparse.Namespace) -> int:
         elif kind == "summary":
             _print_summary(event)
 
-    cfg = LiveConfig(
-        source=args.source, realtime=args.realtime, loop=args.loop, target=args.target,
-        pause_break_s=args.pause_break, model=args.model, db_path=db, record=args.record,
-        window=not args.headless, sound=not args.quiet, max_seconds=args.max_seconds,
-        calibration_s=args.calibration, emit=emit_json if args.headless or args.json else emit_human)
-    LiveSession(cfg).run()
+    record = _check_live_outputs(args, db)
+    from hipcam.safe_output import file_for
+
+    with file_for(record, suffix=".mp4") if record else _no_record() as record_path:
+        cfg = LiveConfig(
+            source=args.source, realtime=args.realtime, loop=args.loop, target=args.target,
+            pause_break_s=args.pause_break, model=args.model, db_path=db,
+            record=str(record_path) if record_path else None,
+            window=not args.headless, sound=not args.quiet, max_seconds=args.max_seconds,
+            calibration_s=args.calibration,
+            emit=emit_json if args.headless or args.json else emit_human)
+        LiveSession(cfg).run()
     return 0
+
+
+def _check_live_outputs(args: argparse.Namespace, db: object) -> object:
+    """Refuse, before the camera opens, a --record or --db that is the same file as the source
+    video, the model or each other (one line); returns the --record target (or None)."""
+    import os
+
+    from hipcam.errors import OutputError
+    from hipcam.safe_output import STDOUT, check_outputs
+
+    if db is not None and os.fspath(db) == STDOUT:
+        raise OutputError("--db needs a database file, not standard output")
+    source_file = args.source if os.path.exists(args.source) else None
+    outputs = {"--record": args.record, "--db": db}
+    targets = check_outputs(outputs, {"--source": source_file, "--model": args.model})
+    rec = targets.get("--record")
+    if rec is not None and rec.is_stdout and (args.headless or args.json):
+        raise OutputError("--record and the JSON events both write standard output")
+    return rec
+
+
+def _no_record():  # noqa: ANN202 - a context manager yielding None
+    import contextlib
+
+    return contextlib.nullcontext(None)
 
 
 def _json_default(o: object) -> object:
