@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hipcam.dbguard import check_database_file
 from hipcam.errors import OutputError
 
 SCHEMA_VERSION = 1
@@ -45,6 +46,14 @@ CREATE TABLE IF NOT EXISTS file_hashes (
     sha256 TEXT NOT NULL
 );
 """
+
+
+#: hipcam's batch tables and columns that identify them (see hipcam.dbguard)
+RESULT_TABLES = {
+    "meta": {"key", "value"},
+    "results": {"sha256", "analysis_version", "params", "status", "path"},
+    "file_hashes": {"path", "size", "mtime_ns", "sha256"},
+}
 
 
 @dataclass
@@ -85,6 +94,7 @@ class ResultStore:
         self.path = Path(path)
         self.analysis_version = analysis_version
         self.params = params
+        check_database_file(self.path, RESULT_TABLES, "results")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), timeout=60.0, isolation_level=None)

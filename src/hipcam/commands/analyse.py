@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hipcam.commands.options import add_analysis_options
+from hipcam.commands.options import add_analysis_options, int_in
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--annotate", metavar="PATH",
                    help="write an H.264 mp4 with skeleton, counts, angle and last rep's score")
     add_analysis_options(p)
-    p.add_argument("--jobs", type=int, default=1, metavar="N",
+    p.add_argument("--jobs", type=int_in(1, 10_000), default=1, metavar="N",
                    help="split the video into N overlapping chunks analysed in parallel (default 1)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
@@ -33,23 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``hipcam analyse``; every failure becomes a one-line :class:`HipcamError`."""
-    from hipcam.errors import HipcamError
-
-    try:
-        return _run(args)
-    except (HipcamError, KeyboardInterrupt):
-        raise
-    except MemoryError:
-        raise HipcamError("out of memory (try --stride 2 or a shorter video)") from None
-    except Exception as exc:  # last resort: never a traceback, but say it is a bug
-        import os
-
-        if os.environ.get("HIPCAM_DEBUG"):
-            raise
-        text = str(exc).strip().splitlines()
-        raise HipcamError(f"internal error: {type(exc).__name__}: {text[0] if text else ''} "
-                          "(please report it; HIPCAM_DEBUG=1 shows the details)") from None
+    """Run ``hipcam analyse``; an expected failure is a one-line :class:`HipcamError`, anything
+    else is turned into one line by the CLI's catch-all (:func:`hipcam.cli.main`)."""
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -70,6 +56,10 @@ def _run(args: argparse.Namespace) -> int:
 
     check_video_file(args.video)  # before the slow imports: a typo in the name fails at once
     _check_outputs(args)
+    if args.jobs > 1:
+        from hipcam.commands.options import cap_processes
+
+        args.jobs = cap_processes(args.jobs, "--jobs", "analyse")
 
     bar = ProgressBar(f"analysing {Path(args.video).name}", enabled=args.progress)
     try:

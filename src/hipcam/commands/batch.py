@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hipcam.commands.options import add_analysis_options
+from hipcam.commands.options import add_analysis_options, float_in, int_in
 
 if TYPE_CHECKING:
     from hipcam.batch.inputs import VideoEntry
@@ -47,12 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a folder, a quoted glob pattern or a CSV manifest (several allowed)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
     p.add_argument("--db", metavar="PATH", help=f"results database (default: DIR/{DB_NAME})")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+    p.add_argument("--workers", type=int_in(1, 10_000), default=os.cpu_count() or 1, metavar="N",
                    help=f"local worker processes (default: number of cores, {os.cpu_count()})")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask distributed cluster instead, e.g. tcp://HOST:8786 "
                         "(needs hipcam[dask]; videos must be at the same paths on the workers)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
+    p.add_argument("--timeout", type=float_in(0.0, 7 * 24 * 3600.0), default=DEFAULT_TIMEOUT_S, metavar="S",
                    help=f"most seconds one video may take; its worker is then replaced "
                         f"(default {DEFAULT_TIMEOUT_S:g}; 0 = no limit)")
     p.add_argument("--retry-failed", action="store_true",
@@ -78,6 +78,10 @@ def _validate(args: argparse.Namespace) -> None:
         raise HipcamError("--target must be at least 1", EXIT_USAGE)
     if args.timeout < 0:
         raise HipcamError("--timeout must be 0 (no limit) or positive", EXIT_USAGE)
+    if not args.scheduler and args.workers > 1:
+        from hipcam.commands.options import cap_processes
+
+        args.workers = cap_processes(args.workers, "--workers", "batch")
 
 
 def _prepare_out_dir(out: Path) -> None:

@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from hipcam import TARGET_REPS
+from hipcam.commands.options import MAX_TARGET, int_in
 
 if TYPE_CHECKING:
     from hipcam.storage import StoredSession
@@ -26,26 +27,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="PATH",
                    help="session database (default $HIPCAM_DB, else "
                         "$XDG_DATA_HOME/hipcam/sessions.db or ~/.local/share/hipcam/sessions.db)")
-    p.add_argument("--last", type=int, metavar="N", help="only the N most recent sessions")
+    p.add_argument("--last", type=int_in(1, 10**9), metavar="N", help="only the N most recent sessions")
     p.add_argument("--plot", metavar="PATH",
                    help="write a PNG: longest continuous set per leg and smoothness per session")
     p.add_argument("--json", action="store_true", help="print the sessions as JSON instead of a table")
-    p.add_argument("--target", type=int, default=TARGET_REPS, metavar="N",
+    p.add_argument("--target", type=int_in(1, MAX_TARGET), default=TARGET_REPS, metavar="N",
                    help=f"the goal line on the plot (default {TARGET_REPS})")
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from hipcam.errors import HipcamError, InputMissingError
+    from hipcam.errors import HipcamError
     from hipcam.safe_output import check_outputs, write_bytes
-    from hipcam.storage import SessionStore, default_db_path
+    from hipcam.storage import SessionStore, default_db_path, require_existing_db
 
     if args.last is not None and args.last < 1:
         raise HipcamError("--last must be at least 1", 2)
     db = Path(args.db) if args.db else default_db_path()
-    if not db.is_file():
-        raise InputMissingError(f"no session database at {db} (run `hipcam live` first, or pass --db)")
+    require_existing_db(db)
     # the plot must never replace the database (or anything else it names), checked first
     plot = check_outputs({"--plot": args.plot}, {"--db": db}).get("--plot")
     with SessionStore(db) as store:

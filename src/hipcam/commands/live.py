@@ -21,7 +21,7 @@ import argparse
 import json
 import sys
 
-from hipcam.commands.options import add_analysis_options
+from hipcam.commands.options import add_analysis_options, float_in
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -48,9 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-db", action="store_true", help="do not store this session")
     p.add_argument("--record", metavar="PATH", help="save the raw session video here (mp4)")
     p.add_argument("--quiet", action="store_true", help="no sound")
-    p.add_argument("--max-seconds", type=float, metavar="S",
+    p.add_argument("--max-seconds", type=float_in(0.0, 7 * 24 * 3600.0, lo_open=True), metavar="S",
                    help="stop after this many seconds of source time")
-    p.add_argument("--calibration", type=float, default=2.0, metavar="S",
+    p.add_argument("--calibration", type=float_in(0.0, 60.0), default=2.0, metavar="S",
                    help="sit-still calibration and framing check at the start (s; 0 = skip)")
 
 
@@ -113,6 +113,11 @@ def _check_live_outputs(args: argparse.Namespace, db: object) -> object:
     source_file = args.source if os.path.exists(args.source) else None
     outputs = {"--record": args.record, "--db": db}
     targets = check_outputs(outputs, {"--source": source_file, "--model": args.model})
+    if db is not None:
+        from hipcam.dbguard import check_database_file
+        from hipcam.storage import SESSION_TABLES
+
+        check_database_file(db, SESSION_TABLES, "session")  # before the camera and the model
     rec = targets.get("--record")
     if rec is not None and rec.is_stdout and (args.headless or args.json):
         raise OutputError("--record and the JSON events both write standard output")
