@@ -134,6 +134,7 @@ def test_cli_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 3
     assert "no video files found" in capsys.readouterr().err
     assert main(["batch", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 3
+    capsys.readouterr()
     assert main(["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
     err = capsys.readouterr().err
     assert "argument --workers: must be from 1 to" in err and "Traceback" not in err
