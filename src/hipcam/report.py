@@ -6,7 +6,6 @@ failure half-way (disk full, interrupted) never leaves a truncated result behind
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hipcam import TARGET_REPS
+from hipcam import TARGET_REPS, csvsafe
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -65,7 +64,7 @@ def csv_bytes(series: dict[str, np.ndarray]) -> bytes:
     """Per-sample angles as CSV (one row per analysis sample; empty cells are missing values)."""
     cols = list(series)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csvsafe.writer(buf, lineterminator="\n")
     w.writerow(cols)
     arrays = [np.asarray(series[c], dtype=float) for c in cols]
     for i in range(len(arrays[0])):

@@ -7,12 +7,12 @@ touches nothing.
 from __future__ import annotations
 
 import copy
-import csv
 import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from hipcam import csvsafe
 from hipcam.batch.inputs import VideoEntry
 from hipcam.report import atomic_write_bytes, json_bytes
 
@@ -99,7 +99,7 @@ def _cell(value: object) -> str:
 def summary_csv_bytes(rows: list[BatchRow]) -> bytes:
     """``summary.csv``: one row per video, columns :data:`SUMMARY_COLUMNS`."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csvsafe.writer(buf, lineterminator="\n")
     w.writerow(SUMMARY_COLUMNS)
     for r in rows:
         e = r.entry

@@ -6,8 +6,9 @@ are resolved against the manifest's folder).
 
 Results go to a SQLite database (default DIR/hipcam-results.db), one row per video content
 (SHA-256) and analysis version, each committed as it arrives: re-running the same command skips
-what is done, so an interrupted batch continues where it stopped. Failed videos are kept as
-failed until you pass --retry-failed.
+what is done, so an interrupted batch continues where it stopped. A failure counts for its path
+and cause: a video that was missing or unreadable is tried again by itself on the next run, a copy
+at another path is analysed anew; other failures stay failed until you pass --retry-failed.
 
 Writes DIR/summary.csv, DIR/videos/*.json (hipcam.analysis/1) and *.png, and DIR/index.html (a
 sortable table, a page per patient with progress over recording dates, a page per video).
@@ -167,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     from hipcam.batch import htmlreport, outputs
     from hipcam.batch.inputs import discover
     from hipcam.batch.runner import Job, connect_dask, run_dask, run_local
-    from hipcam.batch.store import ResultStore, sha256_file
+    from hipcam.batch.store import ResultStore, failure_is_stale, sha256_file
     from hipcam.batch.worker import AnalysisTask, Outcome
     from hipcam.errors import EXIT_FAILED, InputMissingError
     from hipcam.pose import default_model_path
@@ -202,14 +203,17 @@ def run(args: argparse.Namespace) -> int:
             hashes = hash_entries(entries, store, hbar.update)
         finally:
             hbar.close()
-        statuses = store.statuses(h for h in hashes.values() if not h.startswith("error:"))
+        known = [h for h in hashes.values() if not h.startswith("error:")]
+        statuses = store.statuses(known)
+        failures = store.failures(known)
         jobs: dict[str, Job] = {}
         for e in entries:
             h = hashes[e.path]
             if h.startswith("error:") or h in jobs:
                 continue
             st = statuses.get(h)
-            if st is None or (st == "failed" and args.retry_failed):
+            if st is None or (st == "failed" and (args.retry_failed or failure_is_stale(
+                    failures.get(h), e.path))):
                 jobs[h] = Job(h, e.path)
         n_unique = len({h for h in hashes.values() if not h.startswith("error:")})
         where = args.scheduler or f"{min(args.workers, max(len(jobs), 1))} local worker(s)"
