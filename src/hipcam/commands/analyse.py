@@ -29,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="split the video into N overlapping chunks analysed in parallel (default 1)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no summary on stdout")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no summary on stdout (and no progress bar unless --progress)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,7 +62,8 @@ def _run(args: argparse.Namespace) -> int:
 
         args.jobs = cap_processes(args.jobs, "--jobs", "analyse")
 
-    bar = ProgressBar(f"analysing {Path(args.video).name}", enabled=args.progress)
+    bar_on = args.progress if args.progress is not None else (None if not args.quiet else False)
+    bar = ProgressBar(f"analysing {Path(args.video).name}", enabled=bar_on)
     try:
         if args.jobs > 1:
             try:
@@ -90,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     if "--annotate" in targets:
         from hipcam.annotate import write_annotated
 
-        abar = ProgressBar("annotating", enabled=args.progress)
+        abar = ProgressBar("annotating", enabled=bar_on)
         try:
             with file_for(targets["--annotate"], suffix=".mp4") as video_path:
                 write_annotated(result, video_path, abar.update)
