@@ -224,3 +224,11 @@ def test_batch_refuses_outputs_onto_inputs(tiny: Path, tmp_path: Path) -> None:
     _refused(run_hipcam("batch", manifest, "--out", out, "--db", manifest), "same file as the manifest",
              "batch")
     assert video.read_bytes() == before and manifest.read_text().startswith("path")
+
+
+def test_synth_truth_files_never_replace_the_scenario(tmp_path: Path) -> None:
+    sc = tmp_path / "sc.json"
+    sc.write_text('{"name": "t", "legs": {"left": [{"type": "reps", "count": 1}]}}')
+    before = sc.read_bytes()
+    _refused(run_hipcam("synth", sc, "-o", tmp_path / "sc.mp4"), "same file as the scenario", "synth")
+    assert sc.read_bytes() == before
