@@ -120,13 +120,27 @@ def require_existing_db(path: str | Path) -> Path:
     return p
 
 
+def legacy_db_path() -> Path:
+    """Where hipcam 0.1 kept the database on every system: ``$XDG_DATA_HOME/hipcam/sessions.db``,
+    else ``~/.local/share/hipcam/sessions.db``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "hipcam" / "sessions.db"
+
+
 def default_db_path() -> Path:
-    """``$HIPCAM_DB``, else ``$XDG_DATA_HOME/hipcam/sessions.db``, else ``~/.local/share/hipcam/…``."""
+    """The session database: ``$HIPCAM_DB``; else a database already at :func:`legacy_db_path`
+    (so no one's history is lost); else ``sessions.db`` in the user data folder of this system
+    (:func:`platformdirs.user_data_path`: ``$XDG_DATA_HOME/hipcam`` or ``~/.local/share/hipcam`` on
+    Linux, ``~/Library/Application Support/hipcam`` on macOS, ``%LOCALAPPDATA%\\hipcam`` on Windows)."""
     env = os.environ.get("HIPCAM_DB")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "hipcam" / "sessions.db"
+    legacy = legacy_db_path()
+    if legacy.is_file():
+        return legacy
+    import platformdirs
+
+    return platformdirs.user_data_path("hipcam", appauthor=False) / "sessions.db"
 
 
 def utc_now_iso() -> str:
@@ -199,8 +213,6 @@ class SessionStore:
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._db.commit()
-            # during a session a rep must not freeze the camera loop: wait little, keep a backlog
-            self._db.execute(f"PRAGMA busy_timeout={REP_BUSY_TIMEOUT_MS}")
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"cannot open session database {self.path}: {exc}") from None
 
@@ -211,6 +223,8 @@ class SessionStore:
             "INSERT INTO sessions (started_at, source, status, target_reps) VALUES (?, ?, 'running', ?)",
             (started_at or utc_now_iso(), source, int(target_reps)))
         self._db.commit()
+        # during the session a rep must not freeze the camera loop: wait little, keep a backlog
+        self._db.execute(f"PRAGMA busy_timeout={REP_BUSY_TIMEOUT_MS}")
         return int(cur.lastrowid)
 
     def set_rest_angles(self, session_id: int, rest_deg: dict[str, float | None]) -> None:
@@ -283,7 +297,8 @@ class SessionStore:
 
     def end_session(self, session_id: int, status: str, duration_s: float | None = None,
                     note: str | None = None) -> None:
-        """Mark the session finished (``completed``, ``interrupted``, ``camera_lost``, ...).
+        """Mark the session finished (``completed``, ``interrupted``, ``camera_lost``, ...); a
+        ``note`` given here replaces the session's note, None keeps it.
 
         Writes the backlog of reps first, waiting up to :data:`END_BUSY_TIMEOUT_MS` for a lock
         held by another program. If the database stays locked, the session's reps are saved to a
@@ -297,8 +312,9 @@ class SessionStore:
                 self._backlog.pop(0)
             with self._db:
                 self._db.execute(
-                    "UPDATE sessions SET status = ?, ended_at = ?, duration_s = ?, note = ? "
-                    "WHERE id = ?", (status, utc_now_iso(), _clean(duration_s), note, session_id))
+                    "UPDATE sessions SET status = ?, ended_at = ?, duration_s = ?, "
+                    "note = COALESCE(?, note) WHERE id = ?",
+                    (status, utc_now_iso(), _clean(duration_s), note, session_id))
         except sqlite3.OperationalError as exc:
             if not _is_locked(exc):
                 raise OutputError(f"cannot write session database {self.path}: {exc}") from None
@@ -323,6 +339,20 @@ class SessionStore:
                          "leg_smoothness": _clean(r[6])} for r in latest.values()]}
         write_bytes(side, (json.dumps(doc, indent=1, default=_json_num) + "\n").encode())
         return side
+
+    def set_note(self, session_id: int, note: str | None) -> bool:
+        """Set (or, with None or "", clear) a session's note; False when there is no such session."""
+        with self._db:
+            cur = self._db.execute("UPDATE sessions SET note = ? WHERE id = ?", (note or None, session_id))
+        return cur.rowcount == 1
+
+    def delete_session(self, session_id: int) -> bool:
+        """Delete a session with its reps and sets; False when there is no such session."""
+        with self._db:
+            self._db.execute("DELETE FROM reps WHERE session_id = ?", (session_id,))
+            self._db.execute("DELETE FROM sets WHERE session_id = ?", (session_id,))
+            cur = self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        return cur.rowcount == 1
 
     # -- reading --------------------------------------------------------------------------
     def sessions(self, limit: int | None = None, with_reps: bool = False) -> list[StoredSession]:
