@@ -232,3 +232,4 @@ def test_synth_truth_files_never_replace_the_scenario(tmp_path: Path) -> None:
     before = sc.read_bytes()
     _refused(run_hipcam("synth", sc, "-o", tmp_path / "sc.mp4"), "same file as the scenario", "synth")
     assert sc.read_bytes() == before
+    _refused(run_hipcam("synth", sc, "-o", "-"), "needs a file name", "synth")
