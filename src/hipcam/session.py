@@ -9,10 +9,8 @@ from further than 50° to the side, the 3D shin rotation (see :mod:`hipcam.angle
 knee or ankle visibility is below :data:`MIN_VISIBILITY` count as missing. Then: uniform
 resampling with short-gap bridging, a 3 Hz causal low-pass, the rolling rest angle, and the rep
 detector (:mod:`hipcam.filtering`, :mod:`hipcam.reps`). When a rep ends, and 0.3 s more signal
-is in, its raw angle is low-passed forward-backward at 5 Hz and differentiated; the outward and
-return strokes are cut at the peak and at the speed minima around the rep, each trimmed to where
-its speed exceeds 10% of its peak, and each stroke's speed profile is scored
-(:func:`rep_strokes`, :mod:`hipcam.smoothness`).
+is in, its smoothness is scored from its raw angle, with the pose-noise floor measured on the
+leg's resting stretches and the frames' own rate (:mod:`hipcam.rep_smoothness`).
 """
 
 from __future__ import annotations
@@ -31,10 +29,16 @@ from hipcam.filtering import (
     RollingBaseline,
     SortedWindow,
     UniformResampler,
-    zero_phase_lowpass,
+)
+from hipcam.rep_smoothness import (
+    SMOOTH_PAD_S,
+    analysis_band,
+    leg_noise_floor,
+    score_rep,
+    stroke_duration_s,
 )
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S, Rep, RepDetector, RepSet, group_sets, longest_set
-from hipcam.smoothness import JERKY_BELOW, ldlj, mean_score, sparc, sparc_to_score, stroke_core_range
+from hipcam.smoothness import JERKY_BELOW, mean_score
 
 LEGS = ("left", "right")
 MIN_VISIBILITY = 0.5
@@ -48,7 +52,8 @@ _CH_2D = {"left": 0, "right": 1}
 _CH_3D = {"left": 2, "right": 3}
 _CH_YAW = 4
 _N_CH = 5
-SMOOTH_PAD_S = 0.3
+#: Frame intervals kept to measure the frames' own rate (a running median).
+FRAME_RATE_WINDOW = 301
 
 
 @dataclass(frozen=True)
@@ -144,68 +149,6 @@ class RepEvent:
     current_set: int  # reps in the leg's current continuous set
 
 
-@dataclass(frozen=True)
-class RepStrokes:
-    """A rep's angular-speed profile and where its two strokes lie in it.
-
-    ``speed_deg_s[k]`` is the speed at analysis-grid index ``first_index + k``; the ranges are
-    ``[start, stop)`` grid indices of the trimmed outward and return strokes.
-    """
-
-    first_index: int
-    speed_deg_s: np.ndarray
-    out_range: tuple[int, int]
-    back_range: tuple[int, int]
-
-    def _part(self, r: tuple[int, int]) -> np.ndarray:
-        return self.speed_deg_s[r[0] - self.first_index : r[1] - self.first_index]
-
-    @property
-    def out_deg_s(self) -> np.ndarray:
-        return self._part(self.out_range)
-
-    @property
-    def back_deg_s(self) -> np.ndarray:
-        return self._part(self.back_range)
-
-
-def rep_strokes(angle_deg: np.ndarray, fs_hz: float, rep: Rep,
-                pad_s: float = SMOOTH_PAD_S) -> RepStrokes:
-    """The outward and return strokes' angular-speed profiles (deg/s) of one rep.
-
-    ``angle_deg`` is a leg's raw angle on the analysis grid (the series the rep's indices point
-    into). The rep's samples plus ``pad_s`` on either side (stopping at gaps) are low-passed
-    forward-backward at :data:`~hipcam.filtering.SMOOTHNESS_CUTOFF_HZ` and differentiated. The
-    outward stroke runs from the speed minimum at or before the detected start (the detector
-    works on a causally filtered signal, so its start lags the true onset) to the peak, the
-    return stroke from the peak to the speed minimum at or after the detected end; each is then
-    trimmed to the movement itself (:func:`hipcam.smoothness.stroke_core_range`).
-    """
-    pad = int(round(pad_s * fs_hz))
-    lo = max(rep.start_index - pad, 0)
-    hi = min(rep.end_index + pad, len(angle_deg) - 1)
-    seg = np.asarray(angle_deg[lo : hi + 1], dtype=float)
-    bad = np.flatnonzero(~np.isfinite(seg))
-    before = bad[bad < rep.start_index - lo]
-    after = bad[bad > rep.end_index - lo]
-    cut_lo = int(before[-1]) + 1 if before.size else 0
-    cut_hi = int(after[0]) if after.size else seg.size
-    seg, lo = seg[cut_lo:cut_hi], lo + cut_lo
-    smooth = zero_phase_lowpass(seg, fs_hz)
-    speed = np.abs(np.gradient(smooth) * fs_hz) if smooth.size > 1 else np.zeros(smooth.size)
-    last = max(speed.size - 1, 0)
-    a = int(np.clip(rep.start_index - lo, 0, last))
-    while a > 0 and speed[a - 1] < speed[a]:
-        a -= 1
-    e = int(np.clip(rep.end_index - lo, 0, last))
-    while e < last and speed[e + 1] < speed[e]:
-        e += 1
-    p = int(np.clip(rep.peak_index - lo, a, e))
-    oa, ob = stroke_core_range(speed[a : p + 1])
-    ba, bb = stroke_core_range(speed[p : e + 1])
-    return RepStrokes(lo, speed, (lo + a + oa, lo + a + ob), (lo + p + ba, lo + p + bb))
-
-
 def frame_angles(sample: pose.PoseSample | None) -> np.ndarray:
     """Raw per-frame channels: signed 2D angle L/R, 3D angle L/R (deg), camera yaw (deg)."""
     return np.array(_frame_angles_list(sample))
@@ -269,9 +212,20 @@ class SessionAnalyzer:
         self.raw_2d: dict[str, array] = {leg: array("d") for leg in LEGS}
         self.raw_3d: dict[str, array] = {leg: array("d") for leg in LEGS}
         self.yaw_deg = array("d")
+        self._frame_dt = SortedWindow(FRAME_RATE_WINDOW)
+        self._last_frame_t: float | None = None
+
+    @property
+    def frame_rate_hz(self) -> float | None:
+        """The rate the frames really arrive at: 1 / the median interval of their timestamps
+        (None before two frames). Smoothness uses the lower of this and :attr:`fs_hz`."""
+        return 1.0 / self._frame_dt.median() if len(self._frame_dt) else None
 
     def push(self, t_s: float, sample: pose.PoseSample | None) -> list[RepEvent]:
         """Add one frame's pose (None when no person was found); return finished reps."""
+        if self._last_frame_t is not None and t_s > self._last_frame_t:
+            self._frame_dt.append(t_s - self._last_frame_t)
+        self._last_frame_t = t_s
         return self._consume(self._resampler.push(t_s, _frame_angles_list(sample)))
 
     def finish(self) -> list[RepEvent]:
@@ -331,11 +285,16 @@ class SessionAnalyzer:
         return RepEvent(leg, res, len(s.reps), sets[-1].reps if sets else 0)
 
     def _score(self, s: _LegStream, rep: Rep) -> RepResult:
-        strokes = rep_strokes(s.raw, self.fs_hz, rep)
-        out, back = strokes.out_deg_s, strokes.back_deg_s
-        s_out, s_back = sparc(out, self.fs_hz), sparc(back, self.fs_hz)
-        score = mean_score([sparc_to_score(s_out), sparc_to_score(s_back)])
-        return RepResult(rep, s_out, s_back, ldlj(out, self.fs_hz), ldlj(back, self.fs_hz), score)
+        """Smoothness of a finished rep (:mod:`hipcam.rep_smoothness`), with the pose-noise
+        floor measured on this leg's resting stretches before the rep."""
+        rate = self.frame_rate_hz
+        cutoff_hz, _ = analysis_band(self.fs_hz, rate, stroke_duration_s(rep))
+        rest_rel = np.subtract(s.filtered, s.rest)
+        noise = leg_noise_floor(s.raw, rest_rel, self.fs_hz, [r.rep for r in s.reps],
+                                rep.start_index - self._pad, cutoff_hz)
+        sc = score_rep(s.raw, self.fs_hz, rep, rate, noise)
+        return RepResult(rep, sc.sparc_out, sc.sparc_back, sc.ldlj_out, sc.ldlj_back,
+                         sc.smoothness_score)
 
     # -- queries --------------------------------------------------------------------------
     def rest_since_s(self, leg: str) -> float | None:
