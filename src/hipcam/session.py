@@ -223,10 +223,15 @@ class SessionAnalyzer:
 
     def push(self, t_s: float, sample: pose.PoseSample | None) -> list[RepEvent]:
         """Add one frame's pose (None when no person was found); return finished reps."""
+        return self.push_channels(t_s, _frame_angles_list(sample))
+
+    def push_channels(self, t_s: float, channels: list[float]) -> list[RepEvent]:
+        """Add one frame's raw channels (as :func:`frame_angles` gives them: 2D angle L/R, 3D
+        angle L/R, camera yaw; NaN = unseen); return finished reps. For replaying angles."""
         if self._last_frame_t is not None and t_s > self._last_frame_t:
             self._frame_dt.append(t_s - self._last_frame_t)
         self._last_frame_t = t_s
-        return self._consume(self._resampler.push(t_s, _frame_angles_list(sample)))
+        return self._consume(self._resampler.push(t_s, channels))
 
     def finish(self) -> list[RepEvent]:
         """End of stream: flush held-back samples and score the reps still waiting for their
