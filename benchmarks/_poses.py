@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hipcam.pose import PoseSample, PoseSeries
+from hipcam.pose import PoseSeries
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "poses"
 
@@ -30,37 +30,31 @@ def cached_poses(video: str | Path, stride: int = 1) -> tuple[PoseSeries, float]
     path = _key(video, stride)
     if path.is_file():
         z = np.load(path)
+        size = tuple(int(v) for v in z["frame_size_px"]) if "frame_size_px" in z else (0, 0)
         return PoseSeries(z["t_s"], z["frame_index"], z["image_xy_px"], z["visibility"],
-                          z["world_xyz_m"]), float(z["fps"])
+                          z["world_xyz_m"], frame_size_px=size,  # type: ignore[arg-type]
+                          n_people=z["n_people"] if "n_people" in z else None), float(z["fps"])
     from hipcam.pipeline import analyse_video
 
     res = analyse_video(video, stride=stride)
     p = res.pose
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
+    extra = {"n_people": p.n_people} if p.n_people is not None else {}
     np.savez_compressed(tmp, t_s=p.t_s, frame_index=p.frame_index, image_xy_px=p.image_xy_px,
-                        visibility=p.visibility, world_xyz_m=p.world_xyz_m, fps=res.video.fps)
+                        visibility=p.visibility, world_xyz_m=p.world_xyz_m, fps=res.video.fps,
+                        frame_size_px=np.array(p.frame_size_px), **extra)
     tmp.replace(path)
     return p, float(res.video.fps)
 
 
-def samples(poses: PoseSeries, every: int = 1) -> list[tuple[float, PoseSample | None]]:
-    """``(t_s, sample)`` per frame (every ``every``-th frame), None where no person was found."""
-    out: list[tuple[float, PoseSample | None]] = []
-    det = poses.detected
-    for i in range(0, len(poses), every):
-        s = (PoseSample(poses.image_xy_px[i].astype(float), poses.visibility[i].astype(float),
-                        poses.world_xyz_m[i].astype(float), 1) if det[i] else None)
-        out.append((float(poses.t_s[i]), s))
-    return out
-
-
 def replay(poses: PoseSeries, fs_hz: float, every: int = 1):
-    """A finished :class:`~hipcam.session.SessionAnalyzer` fed with the cached poses."""
+    """A finished :class:`~hipcam.session.SessionAnalyzer` fed with every ``every``-th frame of
+    the cached poses."""
     from hipcam.session import SessionAnalyzer
 
     an = SessionAnalyzer(fs_hz)
-    for t, s in samples(poses, every):
-        an.push(t, s)
+    for i in range(0, len(poses), every):
+        an.push(float(poses.t_s[i]), poses.sample(i))
     an.finish()
     return an

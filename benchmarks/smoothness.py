@@ -172,7 +172,7 @@ def analyse_angles(t_s: np.ndarray, angle_deg: np.ndarray, fs: float, leg: str =
     an = SessionAnalyzer(fs)
     nan = float("nan")
     for t, a in zip(t_s.tolist(), angle_deg.tolist(), strict=True):
-        an.push_channels(t, [nan, a, nan, nan, 0.0] if leg == "right" else [a, nan, nan, nan, 0.0])
+        an.push_angles(t, (nan, a) if leg == "right" else (a, nan))
     an.finish()
     return an
 

@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import signal
 
 from hipcam.filtering import SMOOTHNESS_CUTOFF_HZ, zero_phase_lowpass
 from hipcam.reps import Rep
@@ -46,6 +47,10 @@ SMOOTH_PAD_S = 0.3
 CUTOFF_NYQUIST_FRACTION = 0.8
 #: The smoothness band holds this many cycles per stroke (up to 8 submovements a stroke).
 STROKE_HARMONICS = 8.0
+#: The in-rep jitter is measured from this multiple of the cut-off upward.
+CUTOFF_MARGIN = 1.25
+#: Order of the strokes' Butterworth low-pass (applied forward and backward).
+LOWPASS_ORDER = 4
 #: Resting stretches shorter than this are not used for the noise floor (s).
 MIN_REST_STRETCH_S = 1.0
 #: Rest-relative angles above this are not rest (fidgets, the start of a rep) (deg).
@@ -109,7 +114,7 @@ def _speed(angle_deg: np.ndarray, fs_hz: float, cutoff_hz: float) -> np.ndarray:
     """|d/dt| of the zero-phase low-passed angle (deg/s)."""
     if angle_deg.size < 2:
         return np.zeros(angle_deg.size)
-    smooth = zero_phase_lowpass(angle_deg, fs_hz, cutoff_hz)
+    smooth = zero_phase_lowpass(angle_deg, fs_hz, cutoff_hz, LOWPASS_ORDER)
     return np.abs(np.gradient(smooth) * fs_hz)
 
 
@@ -167,25 +172,44 @@ def rep_strokes(angle_deg: np.ndarray, fs_hz: float, rep: Rep, cutoff_hz: float,
 
 @dataclass(frozen=True)
 class NoiseFloor:
-    """The speed-noise power spectrum of the pose estimate at rest.
+    """The speed-noise power spectrum of the pose estimate.
 
     ``psd[k]`` is the noise's power per sample at frequency ``freq_hz[k]`` (the expected
-    ``|FFT|²`` of ``n`` noise samples is ``n · psd``), after the same low-pass and derivative as
-    the strokes (deg²/s² per sample). ``seconds`` of rest went into it.
+    ``|FFT|²`` of ``n`` noise samples is ``n · psd``) of the raw angle's derivative (deg²/s² per
+    sample, no low-pass). ``seconds`` of rest went into it; ``scale`` multiplies it (see
+    :func:`in_rep_noise_scale`); ``cutoff_hz`` is the stroke low-pass it is seen through (0: none).
     """
 
     freq_hz: np.ndarray
     psd: np.ndarray
     seconds: float
+    fs_hz: float
+    scale: float = 1.0
+    cutoff_hz: float = 0.0
 
     @property
     def rms_deg_s(self) -> float:
-        """RMS speed noise (deg/s): the mean of the per-sample power spectrum, square-rooted."""
-        return float(math.sqrt(max(float(np.mean(self.psd)), 0.0)))
+        """RMS speed noise (deg/s) before any low-pass."""
+        return float(math.sqrt(max(float(np.mean(self.psd)), 0.0) * self.scale))
+
+    def through(self, cutoff_hz: float, scale: float = 1.0) -> NoiseFloor:
+        """The same noise seen through the strokes' forward-backward low-pass, times ``scale``."""
+        return NoiseFloor(self.freq_hz, self.psd, self.seconds, self.fs_hz, scale, cutoff_hz)
 
     def power(self, freq_hz: np.ndarray, n_samples: int) -> np.ndarray:
         """Expected ``|FFT|²`` of ``n_samples`` of noise at ``freq_hz``."""
-        return n_samples * np.interp(freq_hz, self.freq_hz, self.psd)
+        p = np.interp(freq_hz, self.freq_hz, self.psd) * self.scale
+        if self.cutoff_hz > 0:
+            p = p * lowpass_power_gain(freq_hz, self.fs_hz, self.cutoff_hz)
+        return n_samples * p
+
+
+def lowpass_power_gain(freq_hz: np.ndarray, fs_hz: float, cutoff_hz: float,
+                       order: int = LOWPASS_ORDER) -> np.ndarray:
+    """Power gain of :func:`~hipcam.filtering.zero_phase_lowpass` (forward-backward: ``|H|⁴``)."""
+    sos = signal.butter(order, cutoff_hz, fs=fs_hz, output="sos")
+    _, h = signal.sosfreqz(sos, worN=np.asarray(freq_hz, dtype=float), fs=fs_hz)
+    return np.abs(h) ** 4
 
 
 def rest_stretches(rest_relative_deg: np.ndarray, fs_hz: float, busy: np.ndarray,
@@ -205,25 +229,22 @@ def rest_stretches(rest_relative_deg: np.ndarray, fs_hz: float, busy: np.ndarray
 
 
 def noise_floor(angle_deg: np.ndarray, fs_hz: float, stretches: list[tuple[int, int]],
-                cutoff_hz: float, segment_s: float = 1.0) -> NoiseFloor | None:
+                segment_s: float = 1.0) -> NoiseFloor | None:
     """Welch estimate of the speed-noise spectrum over resting ``stretches`` of ``angle_deg``.
 
-    Each stretch is low-passed and differentiated like a stroke (signed: noise adds to a
-    stroke's velocity, whose sign is constant); its ends (one filter length) are dropped, the
-    rest cut into ``segment_s`` pieces whose mean-removed periodograms are averaged. None when
-    the stretches hold less than one segment.
+    Each stretch is differentiated (signed: noise adds to a stroke's velocity, whose sign is
+    constant) and cut into ``segment_s`` pieces whose mean-removed periodograms are averaged.
+    None when the stretches hold less than one segment.
     """
     n_seg = max(int(round(segment_s * fs_hz)), 8)
     nfft = int(2 ** math.ceil(math.log2(n_seg)))
-    edge = max(int(round(0.5 * fs_hz / max(cutoff_hz, 1e-9))), 2)
     acc = np.zeros(nfft // 2 + 1)
     count, total = 0, 0
     for a, b in stretches:
         x = np.asarray(angle_deg[a:b], dtype=float)
-        if x.size < n_seg + 2 * edge or not np.isfinite(x).all():
+        if x.size < n_seg + 2 or not np.isfinite(x).all():
             continue
-        v = np.gradient(zero_phase_lowpass(x, fs_hz, cutoff_hz)) * fs_hz
-        v = v[edge:-edge]
+        v = (np.gradient(x) * fs_hz)[1:-1]
         for k in range(0, v.size - n_seg + 1, n_seg):
             piece = v[k : k + n_seg]
             acc += np.abs(np.fft.rfft(piece - piece.mean(), nfft)) ** 2 / n_seg
@@ -231,7 +252,34 @@ def noise_floor(angle_deg: np.ndarray, fs_hz: float, stretches: list[tuple[int, 
             total += n_seg
     if count == 0:
         return None
-    return NoiseFloor(np.arange(nfft // 2 + 1) * (fs_hz / nfft), acc / count, total / fs_hz)
+    return NoiseFloor(np.arange(nfft // 2 + 1) * (fs_hz / nfft), acc / count, total / fs_hz, fs_hz)
+
+
+def in_rep_noise_scale(angle_deg: np.ndarray, fs_hz: float, noise: NoiseFloor, cutoff_hz: float,
+                       top_hz: float) -> float:
+    """How much noisier the pose estimate is during this movement than at rest (≥ 1).
+
+    The pose jitter grows while the leg moves. Above the strokes' band (``1.25 · cutoff_hz`` to
+    ``top_hz``) a rep's raw-angle derivative holds little but that jitter, so the median ratio
+    of its (Hann-windowed) periodogram to the resting noise spectrum there measures the growth;
+    1 when that band is under 1 Hz wide or the segment too short.
+    """
+    lo = CUTOFF_MARGIN * cutoff_hz
+    x = np.asarray(angle_deg, dtype=float)
+    if top_hz - lo < 1.0 or x.size < 8 or not np.isfinite(x).all():
+        return 1.0
+    v = np.gradient(x) * fs_hz
+    w = np.hanning(v.size)
+    spec = np.abs(np.fft.rfft((v - v.mean()) * w)) ** 2 / np.sum(w**2)
+    f = np.fft.rfftfreq(v.size, 1.0 / fs_hz)
+    band = (f >= lo) & (f <= top_hz)
+    if band.sum() < 2:
+        return 1.0
+    rest = np.interp(f[band], noise.freq_hz, noise.psd)
+    ok = rest > 0
+    if not ok.any():
+        return 1.0
+    return float(max(np.median(spec[band][ok] / rest[ok]), 1.0))
 
 
 # ---------------------------------------------------------------------------------- score
@@ -252,7 +300,9 @@ def score_rep(angle_deg: np.ndarray, grid_fs_hz: float, rep: Rep,
               frame_rate_hz: float | None = None, noise: NoiseFloor | None = None) -> RepScore:
     """Score one rep of a leg's raw angle series (see the module docstring).
 
-    ``noise`` must have been measured with the same cut-off (:func:`analysis_band` of this rep).
+    ``noise`` is the resting noise floor (:func:`leg_noise_floor`); it is scaled to this rep's
+    own jitter (:func:`in_rep_noise_scale`) and seen through the rep's low-pass before being
+    removed from each stroke's spectrum. Without it, plain SPARC.
     """
     cutoff_hz, fc_hz = analysis_band(grid_fs_hz, frame_rate_hz, stroke_duration_s(rep))
     strokes = rep_strokes(angle_deg, grid_fs_hz, rep, cutoff_hz)
@@ -260,14 +310,19 @@ def score_rep(angle_deg: np.ndarray, grid_fs_hz: float, rep: Rep,
     if noise is None:
         s_out, s_back = sparc(out, grid_fs_hz, fc=fc_hz), sparc(back, grid_fs_hz, fc=fc_hz)
     else:
-        s_out = sparc_denoised(out, grid_fs_hz, noise.power, fc=fc_hz)
-        s_back = sparc_denoised(back, grid_fs_hz, noise.power, fc=fc_hz)
+        usable = grid_fs_hz if frame_rate_hz is None else min(grid_fs_hz, frame_rate_hz)
+        a, b = strokes.out_range[0], strokes.back_range[1]
+        scale = in_rep_noise_scale(np.asarray(angle_deg[a:b], dtype=float), grid_fs_hz, noise,
+                                   cutoff_hz, CUTOFF_NYQUIST_FRACTION * usable / 2.0)
+        seen = noise.through(cutoff_hz, scale)
+        s_out = sparc_denoised(out, grid_fs_hz, seen.power, fc=fc_hz)
+        s_back = sparc_denoised(back, grid_fs_hz, seen.power, fc=fc_hz)
     score = mean_score([sparc_to_score(s_out), sparc_to_score(s_back)])
     return RepScore(s_out, s_back, ldlj(out, grid_fs_hz), ldlj(back, grid_fs_hz), score)
 
 
 def leg_noise_floor(angle_deg: np.ndarray, rest_relative_deg: np.ndarray, fs_hz: float,
-                    reps: list[Rep], upto_index: int, cutoff_hz: float,
+                    reps: list[Rep], upto_index: int,
                     pad_s: float = SMOOTH_PAD_S, history_s: float = NOISE_HISTORY_S
                     ) -> NoiseFloor | None:
     """The noise floor from the leg's resting stretches in the ``history_s`` before
@@ -288,4 +343,4 @@ def leg_noise_floor(angle_deg: np.ndarray, rest_relative_deg: np.ndarray, fs_hz:
         a, b = r.start_index - pad - lo, r.end_index + pad + 1 - lo
         if b > 0 and a < x.size:
             busy[max(a, 0) : min(b, x.size)] = True
-    return noise_floor(x, fs_hz, rest_stretches(rr, fs_hz, busy), cutoff_hz)
+    return noise_floor(x, fs_hz, rest_stretches(rr, fs_hz, busy))
