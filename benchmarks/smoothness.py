@@ -40,12 +40,11 @@ from _common import SAMPLES, load_note, machine  # noqa: E402
 from _poses import cached_poses, replay  # noqa: E402
 
 from hipcam.session import SessionAnalyzer  # noqa: E402
-from hipcam.smoothness import JERKY_BELOW  # noqa: E402
+from hipcam.smoothness import JERKY_BELOW, SMOOTH_FROM  # noqa: E402
 from hipcam.synth.grid import GridSpec, grid_scenarios  # noqa: E402
 from hipcam.synth.motion import plan_motion  # noqa: E402
 from hipcam.synth.scenario import Scenario, VideoSpec  # noqa: E402
 
-SMOOTH_FROM = 70.0
 TEMPOS = (1.0, 2.0, 3.0, 4.0, 6.0)
 SIZES = (12.0, 20.0, 30.0, 45.0)
 JERKS = (0.0, 0.25, 0.5, 0.75, 1.0)

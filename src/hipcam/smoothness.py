@@ -23,7 +23,10 @@ import numpy as np
 
 SPARC_SMOOTH = -1.5
 SPARC_JERKY = -3.0
+#: A rep scoring below this is "jerky" (the coaching message, the red band).
 JERKY_BELOW = 50.0
+#: A rep scoring at least this is "smooth" (the green band); in between is "fair".
+SMOOTH_FROM = 70.0
 SPARC_FC_HZ = 10.0
 NOISE_FALSE_PEAK_P = 0.1
 STROKE_ONSET_FRACTION = 0.1
