@@ -8,9 +8,10 @@ Two parts, both through the real :class:`~hipcam.session.SessionAnalyzer`:
   error added to it is *measured*: the real model's angle minus the truth on the rendered sample
   videos (``sample_videos/*.mp4``, poses cached in ``benchmarks/.cache/poses``), after a cubic
   fit that takes out the angle's smooth distortion. Error taken while the source leg rested is
-  used where the simulated leg rests, error taken while it moved where it moves. 15 fps uses the
-  model run on every other frame (stride 2); 60 fps has no measured error and reuses the 30 fps
-  error interpolated (marked ``60*``).
+  used where the simulated leg rests; within a rep, the source's motion-locked error (its mean
+  over the source's reps, by rep phase, stretched to the simulated rep) plus the jitter left
+  around it (kept at its own time scale). 15 fps uses the model run on every other frame
+  (stride 2); 60 fps has no measured error and reuses the 30 fps error interpolated (``60*``).
 * ``--renders DIR``: videos from ``hipcam synth --grid ... -o DIR``, analysed with the real
   model at 30 fps (stride 1) and 15 fps (stride 2, the model on every other frame); per rep the
   score against the truth's jerk level, and the 15-vs-30 fps difference of the same rep.
@@ -59,15 +60,20 @@ MOVE_MARGIN_S = 0.2
 
 @dataclass
 class ErrorPools:
-    """Pose-angle error (deg) on a uniform grid at ``fs``: pieces taken at rest and in motion."""
+    """Pose-angle error (deg) measured at ``fs``: pieces taken at rest, the jitter of reps, and
+    each source's motion-locked error as a function of rep phase (``PHASES`` points over 0..1)."""
 
     fs: float
     rest: list[np.ndarray]
-    move: list[np.ndarray]
+    jitter: list[np.ndarray]
+    locked: list[np.ndarray]
 
 
-def _leg_error(name: str, stride: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``(error_deg, moving)`` per exercising leg of one sample video (real model)."""
+PHASES = 200
+
+
+def _leg_error(name: str, stride: int) -> list[tuple[np.ndarray, list[tuple[float, float]]]]:
+    """``(error_deg, true rep intervals)`` per exercising leg of one sample video (real model)."""
     video = SAMPLES / f"{name}.mp4"
     poses, fps = cached_poses(video, stride)
     an = replay(poses, fps / stride)
@@ -86,31 +92,44 @@ def _leg_error(name: str, stride: int) -> list[tuple[np.ndarray, np.ndarray]]:
         raw = np.interp(np.arange(raw.size), np.flatnonzero(ok), raw[ok])
         x = np.c_[theta, theta**2, theta**3, np.ones(theta.size)]
         err = raw - x @ np.linalg.lstsq(x, raw, rcond=None)[0]
-        margin = int(round(MOVE_MARGIN_S * fps / stride))
-        moving = np.convolve(theta > 0, np.ones(2 * margin + 1), "same") > 0
-        out.append((err, moving))
+        out.append((err, [tuple(iv) for iv in truth[leg]["rep_intervals_s"]]))
     return out
 
 
 def error_pools(stride: int, sources: list[str] | None = None) -> ErrorPools:
-    """Error pools from the rendered sample videos (all with truth, or the named ones)."""
+    """Error pools from the rendered sample videos (all with truth, or the named ones).
+
+    Within each true rep the error is split into its motion-locked part (the mean over the
+    source's reps, as a function of rep phase: the model's systematic distortion, which a slower
+    rep stretches in time) and the rest (jitter, which keeps its time scale).
+    """
     fs = 30.0 / stride
-    rest, move = [], []
+    rest, jitter, locked = [], [], []
     names = sources or [j.stem for j in sorted(SAMPLES.glob("*.json"))
                         if j.with_suffix(".mp4").is_file()]
+    margin = MOVE_MARGIN_S
+    u = np.linspace(0, 1, PHASES)
     for name in names:
-        for err, moving in _leg_error(name, stride):
-            edges = np.flatnonzero(np.diff(np.r_[0, moving.astype(int), 0]))
-            starts, stops = edges[::2], edges[1::2]
-            for a, b in zip(starts, stops, strict=True):
-                if b - a >= int(0.5 * fs):
-                    move.append(err[a:b])
-            still = ~moving
-            edges = np.flatnonzero(np.diff(np.r_[0, still.astype(int), 0]))
+        for err, intervals in _leg_error(name, stride):
+            t = np.arange(err.size) / fs
+            moving = np.zeros(err.size, bool)
+            per_rep = []
+            for a, b in intervals:
+                moving |= (t >= a - margin) & (t <= b + margin)
+                sel = (t >= a) & (t <= b)
+                if sel.sum() >= 8:
+                    per_rep.append((t[sel], err[sel], a, b))
+            if len(per_rep) >= 3:
+                curves = np.array([np.interp(a + u * (b - a), tt, e) for tt, e, a, b in per_rep])
+                lock = curves.mean(0)
+                locked.append(lock - np.linspace(lock[0], lock[-1], PHASES))
+                for tt, e, a, b in per_rep:
+                    jitter.append(e - np.interp((tt - a) / (b - a), u, lock))
+            edges = np.flatnonzero(np.diff(np.r_[0, (~moving).astype(int), 0]))
             for a, b in zip(edges[::2], edges[1::2], strict=True):
                 if b - a >= int(1.0 * fs):
                     rest.append(err[a:b] - err[a:b].mean())
-    return ErrorPools(fs, rest, move)
+    return ErrorPools(fs, rest, jitter, locked)
 
 
 def _stream(pieces: list[np.ndarray], n: int, fs: float, rng: np.random.Generator) -> np.ndarray:
@@ -134,18 +153,28 @@ def _stream(pieces: list[np.ndarray], n: int, fs: float, rng: np.random.Generato
     return out
 
 
-def simulated_error(pools: ErrorPools, fs: float, moving: np.ndarray,
+def simulated_error(pools: ErrorPools, fs: float, n: int, intervals: list[tuple[float, float]],
                     rng: np.random.Generator) -> np.ndarray:
-    """Measured error for a leg that moves where ``moving``; resampled when ``fs`` differs."""
-    n_src = int(math.ceil(moving.size * pools.fs / fs)) + 2
-    rest = _stream(pools.rest, n_src, pools.fs, rng)
-    move = _stream(pools.move, n_src, pools.fs, rng)
+    """Measured error for ``n`` samples at ``fs`` of a leg doing reps over ``intervals`` (s):
+    resting error outside them; inside, jitter plus a source's motion-locked error stretched to
+    the rep. Pools at another rate are interpolated."""
+    n_src = int(math.ceil(n * pools.fs / fs)) + 2
     t_src = np.arange(n_src) / pools.fs
-    t = np.arange(moving.size) / fs
-    rest, move = np.interp(t, t_src, rest), np.interp(t, t_src, move)
+    t = np.arange(n) / fs
+    rest = np.interp(t, t_src, _stream(pools.rest, n_src, pools.fs, rng))
+    jit = np.interp(t, t_src, _stream(pools.jitter, n_src, pools.fs, rng))
+    move = np.zeros(n)
+    locked = np.zeros(n)
+    u = np.linspace(0, 1, PHASES)
+    for a, b in intervals:
+        sel = (t >= a - MOVE_MARGIN_S) & (t <= b + MOVE_MARGIN_S)
+        move[sel] = 1.0
+        inside = (t >= a) & (t <= b)
+        curve = pools.locked[int(rng.integers(len(pools.locked)))]
+        locked[inside] = np.interp((t[inside] - a) / (b - a), u, curve)
     k = max(int(XFADE_S * fs), 1)
-    m = np.convolve(moving.astype(float), np.ones(k) / k, "same")
-    return (1 - m) * rest + m * move
+    m = np.convolve(move, np.ones(k) / k, "same")
+    return (1 - m) * rest + m * jit + locked
 
 
 # ---------------------------------------------------------------------------- simulation
@@ -200,7 +229,9 @@ def run_sim(seeds: int, sources: list[str] | None = None) -> list[RepOutcome]:
                 plan = plan_motion(sc)
                 theta = plan.theta_deg["right"]
                 rng = np.random.default_rng([seed, int(fps), int(100 * sc.legs["right"][1].jerk_level)])
-                err = simulated_error(pools[fps], fps, theta > 0, rng)
+                truth = plan.truth["right"].to_dict()
+                err = simulated_error(pools[fps], fps, theta.size,
+                                      [tuple(iv) for iv in truth["rep_intervals_s"]], rng)
                 an = analyse_angles(plan.t_s, GAIN * theta + err, fps)
                 for info, score in match(an, plan.truth["right"].to_dict()):
                     out.append(RepOutcome(info["period_s"], info["amplitude_deg"],

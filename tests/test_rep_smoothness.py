@@ -89,8 +89,10 @@ def test_noisy_slow_small_rep_is_smooth_once_the_noise_floor_is_removed():
     rep = Rep(rep.start_s + 20, rep.peak_s + 20, rep.end_s + 20, rep.peak_deg,
               rep.start_index + shift, rep.peak_index + shift, rep.end_index + shift,
               rep.final_index + shift)
-    cutoff, _ = rep_smoothness.analysis_band(fs, None, rep_smoothness.stroke_duration_s(rep))
-    assert cutoff < 5.0  # a 6 s rep: 8 cycles per 3 s stroke
+    stroke_s = rep_smoothness.stroke_duration_s(noisy, fs, rep)
+    assert 2.0 < stroke_s < 3.5  # a 6 s rep: 3 s strokes, trimmed to 10% of peak speed
+    cutoff, _ = rep_smoothness.analysis_band(fs, None, stroke_s)
+    assert cutoff < 5.0  # 8 cycles per stroke
     nf = rep_smoothness.leg_noise_floor(noisy, noisy * 0, fs, [], rep.start_index)
     assert nf is not None
     plain = rep_smoothness.score_rep(noisy, fs, rep).smoothness_score

@@ -78,9 +78,17 @@ def analysis_band(grid_fs_hz: float, frame_rate_hz: float | None = None,
     return cutoff, min(SPARC_FC_HZ, nyquist)
 
 
-def stroke_duration_s(rep: Rep) -> float:
-    """A rep's nominal stroke length: half its detected duration (s)."""
-    return max(rep.end_s - rep.start_s, 1e-6) / 2.0
+def stroke_duration_s(angle_deg: np.ndarray, grid_fs_hz: float, rep: Rep,
+                      frame_rate_hz: float | None = None) -> float:
+    """The mean length (s) of the rep's two strokes, cut on the widest usable band.
+
+    Measured on the movement itself, not from the detector's start and end: those come from
+    thresholds on a causally filtered angle and cut the slow onset and ending of a slow rep short.
+    """
+    cutoff_hz, _ = analysis_band(grid_fs_hz, frame_rate_hz)
+    st = rep_strokes(angle_deg, grid_fs_hz, rep, cutoff_hz)
+    n = (st.out_range[1] - st.out_range[0] + st.back_range[1] - st.back_range[0]) / 2.0
+    return max(n, 1.0) / grid_fs_hz
 
 
 @dataclass(frozen=True)
@@ -304,7 +312,8 @@ def score_rep(angle_deg: np.ndarray, grid_fs_hz: float, rep: Rep,
     own jitter (:func:`in_rep_noise_scale`) and seen through the rep's low-pass before being
     removed from each stroke's spectrum. Without it, plain SPARC.
     """
-    cutoff_hz, fc_hz = analysis_band(grid_fs_hz, frame_rate_hz, stroke_duration_s(rep))
+    stroke_s = stroke_duration_s(angle_deg, grid_fs_hz, rep, frame_rate_hz)
+    cutoff_hz, fc_hz = analysis_band(grid_fs_hz, frame_rate_hz, stroke_s)
     strokes = rep_strokes(angle_deg, grid_fs_hz, rep, cutoff_hz)
     out, back = strokes.out_deg_s, strokes.back_deg_s
     if noise is None:
