@@ -287,6 +287,16 @@ def report_sim(res: list[RepOutcome]) -> bool:
             parts.append(f"{_fmt(np.nanmean(js))}/{_fmt(np.nanmax(js))}   ")
         print(f"{key[0]:5g} {key[1]:4g} {key[2]:>4}  {_fmt(np.nanmean(sm))}/{_fmt(np.nanmin(sm))}"
               f"      {100 * fj:4.0f}%      " + " ".join(parts))
+    for src in sorted({r.source for r in res}, key=lambda x: float(x.rstrip("*"))):
+        sm = np.array([r.score for r in res if r.source == src and r.jerk == 0])
+        jk = [r for r in res if r.source == src and r.jerk >= 0.5]
+        slow = np.array([r.score for r in jk if r.tempo_s >= 2])
+        fast = np.array([r.score for r in jk if r.tempo_s < 2])
+        print(f"[simulation {src:>3} fps] smooth: {sm.size} reps, mean {np.nanmean(sm):.1f}, "
+              f"min {np.nanmin(sm):.1f}, {np.sum(sm < SMOOTH_FROM)} below {SMOOTH_FROM:g}, "
+              f"{np.sum(sm < JERKY_BELOW)} flagged jerky | jerk >= 0.5 at 2-6 s/rep: "
+              f"{np.sum(slow >= JERKY_BELOW)} of {slow.size} at/above {JERKY_BELOW:g} | at 1 s/rep: "
+              f"{np.sum(fast >= JERKY_BELOW)} of {fast.size}")
     return summarize([(r.jerk, r.score) for r in res], "simulation")
 
 
@@ -348,23 +358,25 @@ def plot(res: list[RepOutcome], path: Path) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     levels = sorted({r.jerk for r in res})
-    cmap = plt.get_cmap("viridis_r")
+    cmap = plt.get_cmap("plasma")
     for lv in levels:
         sel = [r for r in res if r.jerk == lv and r.source == "30"]
         for ax, attr, xs in ((axes[0], "tempo_s", TEMPOS), (axes[1], "size_deg", SIZES)):
             m = [np.nanmean([r.score for r in sel if getattr(r, attr) == x]) for x in xs]
             lo = [np.nanmin([r.score for r in sel if getattr(r, attr) == x]) for x in xs]
             hi = [np.nanmax([r.score for r in sel if getattr(r, attr) == x]) for x in xs]
-            c = cmap(lv)
-            ax.plot(xs, m, "o-", color=c, label=f"jerk level {lv:g}" if lv else "smooth (jerk 0)")
-            ax.fill_between(xs, lo, hi, color=c, alpha=0.12)
+            c = "#2CA02C" if lv == 0 else cmap(0.85 * lv - 0.1)
+            ax.plot(xs, m, "o-", color=c, lw=2.2 if lv == 0 else 1.5,
+                    label=f"jerk level {lv:g}" if lv else "smooth (jerk 0)")
+            if lv in (0, max(levels)):
+                ax.fill_between(xs, lo, hi, color=c, alpha=0.10)
     for ax, xl in ((axes[0], "tempo (s per rep)"), (axes[1], "size (deg)")):
-        ax.axhspan(SMOOTH_FROM, 100, color="green", alpha=0.06)
-        ax.axhspan(0, JERKY_BELOW, color="red", alpha=0.06)
+        ax.axhline(SMOOTH_FROM, color="green", lw=0.8, ls="--")
+        ax.axhline(JERKY_BELOW, color="red", lw=0.8, ls="--")
         ax.set_xlabel(xl)
         ax.set_ylim(-2, 102)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("smoothness score (mean, band = min..max)")
+    axes[0].set_ylabel("smoothness score (mean; shaded: min..max)")
     axes[1].legend(loc="lower right", fontsize=8)
     fig.suptitle("hipcam smoothness score, 30 fps, true angle + measured pose error "
                  "(benchmarks/smoothness.py)", fontsize=10)
