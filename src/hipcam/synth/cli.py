@@ -82,7 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "jerk level and azimuth; videos already there are kept")
     g.add_argument("--grid-leg", choices=["left", "right"], default="right",
                    help="the leg that exercises in the grid videos (default right)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no summary and no progress bar")
 
 
 def _set(d: dict[str, Any], section: str, key: str, value: Any) -> None:
@@ -175,9 +175,10 @@ def run(args: argparse.Namespace) -> int:
         f"{leg} {truth[leg]['reps']} reps (longest set {truth[leg]['longest_continuous_set']})"
         for leg in ("left", "right")
     )
-    print(f"{res.video} ({res.frames} frames, {res.codec}): {summary}", file=sys.stdout)
-    print(res.truth_json)
-    print(res.truth_csv)
+    if not args.quiet:
+        print(f"{res.video} ({res.frames} frames, {res.codec}): {summary}", file=sys.stdout)
+        print(res.truth_json)
+        print(res.truth_csv)
     return 0
 
 
