@@ -217,18 +217,20 @@ def match(an: SessionAnalyzer, truth: dict, leg: str = "right") -> list[tuple[di
     return out
 
 
-def run_sim(seeds: int, sources: list[str] | None = None) -> list[RepOutcome]:
+def run_sim(seeds: int, sources: list[str] | None = None, seed_base: int = 1000
+            ) -> list[RepOutcome]:
     pools = {15.0: error_pools(2, sources), 30.0: error_pools(1, sources)}
     pools[60.0] = pools[30.0]
     spec = GridSpec(TEMPOS, SIZES, JERKS, (0.0,), pairs=False, reps=1)
     out: list[RepOutcome] = []
     for fps in FPS:
         for seed in range(seeds):
-            base = Scenario(seed=1000 + seed, video=VideoSpec(fps=fps))
+            base = Scenario(seed=seed_base + seed, video=VideoSpec(fps=fps))
             for sc in grid_scenarios(spec, base):
                 plan = plan_motion(sc)
                 theta = plan.theta_deg["right"]
-                rng = np.random.default_rng([seed, int(fps), int(100 * sc.legs["right"][1].jerk_level)])
+                rng = np.random.default_rng([seed_base + seed, int(fps),
+                                             int(100 * sc.legs["right"][1].jerk_level)])
                 truth = plan.truth["right"].to_dict()
                 err = simulated_error(pools[fps], fps, theta.size,
                                       [tuple(iv) for iv in truth["rep_intervals_s"]], rng)
@@ -243,10 +245,17 @@ def run_sim(seeds: int, sources: list[str] | None = None) -> list[RepOutcome]:
 # -------------------------------------------------------------------------------- renders
 
 
-def run_renders(folder: Path) -> list[tuple[dict, float, float, str]]:
-    """``(truth rep, score at 30 fps, score at 15 fps, video)`` for every rep of every video."""
+def run_renders(folder: Path, cached_only: bool = False) -> list[tuple[dict, float, float, str]]:
+    """``(truth rep, score at 30 fps, score at 15 fps, video)`` for every rep of every video
+    (with ``cached_only``, only videos whose poses are already cached at both strides)."""
+    from _poses import _key
+
     rows = []
     for video in sorted(folder.glob("grid_*.mp4")):
+        if not video.with_suffix(".json").is_file():
+            continue  # still being rendered
+        if cached_only and not all(_key(video, k).is_file() for k in (1, 2)):
+            continue
         meta = json.loads(video.with_suffix(".json").read_text())
         leg = "right" if meta["truth"]["right"]["reps"] else "left"
         scores = {}
@@ -300,16 +309,21 @@ def report_sim(res: list[RepOutcome]) -> bool:
     return summarize([(r.jerk, r.score) for r in res], "simulation")
 
 
+def _nanstat(f, a: np.ndarray) -> float:
+    a = a[np.isfinite(a)]
+    return float(f(a)) if a.size else float("nan")
+
+
 def summarize(pairs: list[tuple[float, float]], what: str) -> bool:
-    smooth = np.array([s for j, s in pairs if j == 0])
-    jerky = np.array([s for j, s in pairs if j >= 0.5])
+    smooth = np.array([s for j, s in pairs if j == 0], dtype=float)
+    jerky = np.array([s for j, s in pairs if j >= 0.5], dtype=float)
     missed = int(np.sum(~np.isfinite(smooth)) + np.sum(~np.isfinite(jerky)))
     ok1 = bool(np.all(smooth[np.isfinite(smooth)] >= SMOOTH_FROM))
     ok2 = bool(np.all(jerky[np.isfinite(jerky)] < JERKY_BELOW))
-    print(f"[{what}] smooth reps: {smooth.size}, min {np.nanmin(smooth):.1f}, "
+    print(f"[{what}] smooth reps: {smooth.size}, min {_nanstat(np.min, smooth):.1f}, "
           f"{np.sum(smooth < SMOOTH_FROM)} below {SMOOTH_FROM:g}, "
           f"{np.sum(smooth < JERKY_BELOW)} flagged jerky -> {'PASS' if ok1 else 'FAIL'}")
-    print(f"[{what}] reps with jerk level >= 0.5: {jerky.size}, max {np.nanmax(jerky):.1f}, "
+    print(f"[{what}] reps with jerk level >= 0.5: {jerky.size}, max {_nanstat(np.max, jerky):.1f}, "
           f"{np.sum(jerky >= JERKY_BELOW)} at or above {JERKY_BELOW:g} -> {'PASS' if ok2 else 'FAIL'}")
     if missed:
         print(f"[{what}] {missed} true reps not detected / not scored")
@@ -392,7 +406,11 @@ def main() -> int:
     ap.add_argument("--plot", type=Path, help="write the score plot here (PNG)")
     ap.add_argument("--renders", type=Path, nargs="*", default=[],
                     help="folders of 'hipcam synth --grid' videos to analyse with the model")
+    ap.add_argument("--seed-base", type=int, default=1000,
+                    help="first seed of the simulated sessions (motion and error draws)")
     ap.add_argument("--no-sim", action="store_true", help="only the renders")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="only renders whose poses are already cached (no model runs)")
     ap.add_argument("--sources", nargs="*",
                     help="sample videos whose measured pose error the simulation uses (default all)")
     args = ap.parse_args()
@@ -400,13 +418,13 @@ def main() -> int:
     print(load_note())
     ok = True
     if not args.no_sim:
-        res = run_sim(args.seeds, args.sources)
+        res = run_sim(args.seeds, args.sources, args.seed_base)
         ok &= report_sim(res)
         report_fps(res)
         if args.plot:
             plot(res, args.plot)
     for folder in args.renders:
-        ok &= report_renders(run_renders(folder))
+        ok &= report_renders(run_renders(folder, args.cached_only))
     print("ALL CHECKS PASS" if ok else "SOME CHECKS FAIL")
     return 0 if ok else 1
 
