@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from hipcam.errors import HipcamError
+from hipcam.netguard import call_offline
 
 # BlazePose landmark indices used by hipcam.
 NOSE = 0
@@ -195,7 +196,11 @@ class PoseEstimator:
                 min_tracking_confidence=trk,
             )
             try:
-                return vision.PoseLandmarker.create_from_options(options)
+                # created in a thread whose network is cut (MediaPipe's threads inherit it):
+                # the native usage logging cannot reach Google (hipcam.netguard, docs/privacy.md)
+                return call_offline(lambda: vision.PoseLandmarker.create_from_options(options))
+            except HipcamError:
+                raise
             except Exception as exc:  # mediapipe raises RuntimeError/ValueError
                 msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise HipcamError(f"cannot load pose model {self.model_path}: {msg}") from None
