@@ -180,11 +180,11 @@ class LegResult:
 
 
 #: Range-of-motion accuracy by how the angle was read, from ``benchmarks/accuracy.py``'s camera
-#: grid (docs/accuracy.md): the image angle within a few degrees up to 60° aside; the 3D rotation
-#: (camera 65-90° aside) reads ~25-40% short.
-ROM_NOTE_IMAGE = "measured from the picture (about 10% low on rendered tests up to 60° aside)"
-ROM_NOTE_3D = ("approximate: camera more than 65° to the side, read from the model's 3D pose, "
-               "which reads about 25-40% short")
+#: grid (docs/accuracy.md): from the picture within a few degrees up to 60° aside (the far leg at
+#: 60° ~30% short); blended into the side-view reading from 60° to 75°, which is approximate.
+ROM_NOTE_IMAGE = "measured from the picture (within a few degrees on rendered tests up to 60° aside)"
+ROM_NOTE_3D = ("approximate: camera more than 60° to the side, read from the model's 3D pose "
+               "(errors of 10-40° on rendered tests)")
 
 
 def rom_note(image_weight: float) -> str:
