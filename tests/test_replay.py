@@ -188,3 +188,12 @@ def test_cropped_halfway_down_the_shins_counts_nothing_from_guessed_ankles():
         assert res.seen_fraction < 0.2  # the ankles are below the picture: guesses, masked
         assert res.reps == []
         assert res.gaps  # reported as not visible
+
+
+def test_blank_stretches_are_reported_and_the_count_survives_them():
+    an = replay.replay("pause_break_gaps")  # blank frames 3.0-3.5 s and 12-14 s (in the pause)
+    truth = replay.truth("pause_break")["truth"]
+    for leg in LEGS:
+        long_gaps = [(a, b) for a, b in an.gaps(leg) if b - a >= 1.0]
+        assert len(long_gaps) == 1 and abs(long_gaps[0][0] - 12.0) < 0.3 and abs(long_gaps[0][1] - 14.0) < 0.3
+        assert len(an.reps(leg)) == len(truth[leg]["rep_intervals_s"])
