@@ -169,6 +169,15 @@ def run(args: argparse.Namespace) -> int:
     from hipcam.synth.render import render_scenario
 
     out = Path(args.output) if args.output else Path(f"{sc.name}.mp4")
+    from hipcam.errors import OutputError
+    from hipcam.safe_output import check_outputs, resolve_output
+
+    if resolve_output(out).kind != "file":
+        raise OutputError(f"--output {out}: needs a file name (the truth .json and .csv go beside it)")
+    # the truth files go beside the video: none of the three may replace the scenario file
+    check_outputs({"--output": out, "the truth JSON": out.with_suffix(".json"),
+                   "the truth CSV": out.with_suffix(".csv")},
+                  {"the scenario": getattr(args, "scenario", None)})
     res = render_scenario(sc, out, progress=not args.quiet, max_frames=args.max_frames)
     truth = json.loads(res.truth_json.read_text())["truth"]
     summary = ", ".join(
