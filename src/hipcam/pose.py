@@ -97,7 +97,7 @@ class PoseSample:
 
 
 #: Seconds of video between two routine checks for other people in view (one detector run).
-CHECK_EVERY_S = 2.0
+CHECK_EVERY_S = 5.0
 #: The tracked hips moving this many torso lengths away from where they were at the last check
 #: trigger a check at once (a passer-by taking over the tracker moves it by more than that).
 DRIFT_TORSOS = 0.5

@@ -194,3 +194,8 @@ def _print_summary(s: dict) -> None:
         score = d["smoothness_score"]
         print(f"  {leg:5s}: {d['reps']} reps, longest continuous set {d['longest_continuous_set']}"
               f"/{s['target_reps']}, smoothness {score if score is not None else '-'}")
+        from hipcam.settrends import describe, longest_set_trend
+
+        _, trend = longest_set_trend(d)
+        if trend:  # the road to 100: how the longest set faded (sets of 10 reps or more)
+            print(f"         longest set, {describe(trend)}")
