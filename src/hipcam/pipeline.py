@@ -28,6 +28,7 @@ from hipcam.pose import (
     PreparedImage,
     prepare_image,
 )
+from hipcam.position import SETUP_ADVICE
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
 from hipcam.session import LEGS, MIN_VISIBILITY, LegResult, SessionAnalyzer
 from hipcam.stages import BackgroundStage
@@ -213,6 +214,8 @@ def finish_analysis(
             f"{series.max_people} people in view in {series.multi_person_frames} frames: "
             "following the largest, most central one")
     legs = {leg: analyzer.leg_result(leg) for leg in LEGS}
+    if not any(legs[leg].in_position for leg in LEGS):
+        warnings.append(f"never in the exercise position, so nothing was counted: {SETUP_ADVICE}")
     for leg in LEGS:
         knee, ankle = _LEG_LANDMARKS[leg]
         seen = np.minimum(series.visibility[det, knee], series.visibility[det, ankle]) >= MIN_VISIBILITY

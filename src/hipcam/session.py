@@ -28,12 +28,20 @@ from hipcam.filtering import (
     DETECT_CUTOFF_HZ,
     MAX_GAP_S,
     CausalLowpass,
-    RollingBaseline,
     SortedWindow,
     UniformResampler,
     zero_phase_lowpass,
 )
-from hipcam.reps import DEFAULT_PAUSE_BREAK_S, Rep, RepDetector, RepSet, group_sets, longest_set
+from hipcam.position import PositionGate
+from hipcam.reps import (
+    DEFAULT_PAUSE_BREAK_S,
+    Rep,
+    RepDetector,
+    RepSet,
+    RestAngle,
+    group_sets,
+    longest_set,
+)
 from hipcam.smoothness import JERKY_BELOW, ldlj, mean_score, sparc, sparc_to_score, stroke_core_range
 
 LEGS = ("left", "right")
@@ -47,7 +55,8 @@ _LEG_IDX = {
 _CH_2D = {"left": 0, "right": 1}
 _CH_3D = {"left": 2, "right": 3}
 _CH_YAW = 4
-_N_CH = 5
+_CH_POS = {"left": 5, "right": 6}  # in-position flag (1 = countable)
+_N_CH = 7
 SMOOTH_PAD_S = 0.3
 
 
@@ -98,6 +107,8 @@ class LegResult:
     sets: list[RepSet]
     method: str  # "2d" or "3d": which angle estimate drove the detector
     gaps: list[tuple[float, float]] = field(default_factory=list)
+    #: (start_s, end_s) stretches in the exercise position (:mod:`hipcam.position`)
+    in_position: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def longest_continuous_set(self) -> int:
@@ -130,6 +141,9 @@ class LegResult:
             "mean_rom_deg": _r(self.mean_rom_deg, 2),
             "angle_method": self.method,
             "gaps": [{"start_s": round(a, 3), "end_s": round(b, 3)} for a, b in self.gaps],
+            "in_position": [{"start_s": round(a, 3), "end_s": round(b, 3)}
+                            for a, b in self.in_position],
+            "in_position_s": round(sum(b - a for a, b in self.in_position), 3),
             "reps_detail": [r.to_dict() for r in self.reps],
         }
 
@@ -238,7 +252,7 @@ def _frame_angles_list(sample: pose.PoseSample | None) -> list[float]:
 class _LegStream:
     def __init__(self, fs_hz: float) -> None:
         self.lowpass = CausalLowpass(DETECT_CUTOFF_HZ, fs_hz)
-        self.baseline = RollingBaseline(fs_hz)
+        self.baseline = RestAngle(fs_hz)
         self.detector = RepDetector()
         # float64 arrays rather than lists of float objects: 8 bytes a sample instead of ~32
         self.raw = array("d")
@@ -256,9 +270,13 @@ class SessionAnalyzer:
     ----------
     fs_hz : the analysis rate (the video's frame rate divided by the stride).
     pause_break_s : a rest at least this long ends a continuous set.
+    gate : the exercise-position gate (default: a new :class:`~hipcam.position.PositionGate`);
+        reps count only in position.
     """
 
-    def __init__(self, fs_hz: float, pause_break_s: float = DEFAULT_PAUSE_BREAK_S) -> None:
+    def __init__(self, fs_hz: float, pause_break_s: float = DEFAULT_PAUSE_BREAK_S,
+                 gate: PositionGate | None = None) -> None:
+        self.gate = gate if gate is not None else PositionGate()
         self.fs_hz = float(fs_hz)
         self.pause_break_s = pause_break_s
         self._pad = int(round(SMOOTH_PAD_S * self.fs_hz))
@@ -272,7 +290,10 @@ class SessionAnalyzer:
 
     def push(self, t_s: float, sample: pose.PoseSample | None) -> list[RepEvent]:
         """Add one frame's pose (None when no person was found); return finished reps."""
-        return self._consume(self._resampler.push(t_s, _frame_angles_list(sample)))
+        ch = _frame_angles_list(sample)
+        for leg, ok in zip(LEGS, self.gate.in_position(t_s, sample), strict=True):
+            ch[_CH_POS[leg]] = 1.0 if ok else 0.0
+        return self._consume(self._resampler.push(t_s, ch))
 
     def finish(self) -> list[RepEvent]:
         """End of stream: flush held-back samples and score the reps still waiting for their
@@ -281,7 +302,9 @@ class SessionAnalyzer:
         for leg in LEGS:
             s = self._legs[leg]
             while s.pending:
-                events.append(self._emit(leg, s.pending.pop(0)))
+                rep = s.pending.pop(0)
+                if self.gate.accepts(leg, rep.start_s, self.t_s[-1] if self.t_s else rep.end_s):
+                    events.append(self._emit(leg, rep))
         return events
 
     def _consume(self, rows: list[tuple[float, np.ndarray]]) -> list[RepEvent]:
@@ -301,17 +324,21 @@ class SessionAnalyzer:
                     value, method = angles.correct_foreshortening_deg_scalar(a2, yaw), "2d"
                 else:
                     value, method = a3, "3d"
-                ev = self._leg_sample(leg, t, value, method)
+                # a flag interpolated across a change of position is not "in position"
+                pos = ch[_CH_POS[leg]]
+                countable = not math.isfinite(pos) or pos >= 1.0 - 1e-9
+                ev = self._leg_sample(leg, t, value, method, countable)
                 if ev is not None:
                     events.append(ev)
         return events
 
-    def _leg_sample(self, leg: str, t: float, value: float, method: str) -> RepEvent | None:
+    def _leg_sample(self, leg: str, t: float, value: float, method: str,
+                    countable: bool = True) -> RepEvent | None:
         s = self._legs[leg]
         s.raw.append(value)
         s.methods.append(method)
-        f = s.lowpass.step(value)
-        rest = s.baseline.step(f)
+        f = s.lowpass.step(value if countable else math.nan)
+        rest = s.baseline.step(t, f)
         s.filtered.append(f)
         s.rest.append(rest)
         rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan)
@@ -320,7 +347,9 @@ class SessionAnalyzer:
         # a rep is scored once SMOOTH_PAD_S of signal after its end is in (or a gap comes)
         if s.pending and (len(s.raw) - 1 >= s.pending[0].end_index + self._pad
                           or not math.isfinite(value)):
-            return self._emit(leg, s.pending.pop(0))
+            rep = s.pending.pop(0)
+            if self.gate.accepts(leg, rep.start_s, t):
+                return self._emit(leg, rep)
         return None
 
     def _emit(self, leg: str, rep: Rep) -> RepEvent:
@@ -362,7 +391,7 @@ class SessionAnalyzer:
         _, gaps = angles.interpolate_short_gaps(t, np.array(s.raw), MAX_GAP_S)
         methods = [m for m, v in zip(s.methods, s.raw, strict=True) if math.isfinite(v)]
         method = max(set(methods), key=methods.count) if methods else "2d"
-        return LegResult(list(s.reps), self.sets(leg), method, gaps)
+        return LegResult(list(s.reps), self.sets(leg), method, gaps, self.gate.intervals(leg))
 
     def series(self) -> dict[str, np.ndarray]:
         """The per-sample arrays on the analysis grid (for CSV and plots)."""
