@@ -3,3 +3,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pytest  # noqa: E402
+
+# -- the two tiers ----------------------------------------------------------------------------------
+# ``pytest -m "not slow"`` (< 2 min) runs the pure logic and the pose-replay tier (tests/replay.py);
+# ``slow`` marks what needs the real pose model, a real window, browser, Dask cluster, renderer or
+# notebook kernel. Whole modules here; single tests can also carry ``@pytest.mark.slow`` themselves.
+SLOW_MODULES = {
+    "test_analyse_e2e", "test_batch_e2e", "test_batch_pool", "test_fuzz", "test_live",
+    "test_live_equals_analyse", "test_model", "test_notebook", "test_robustness", "test_synth_render",
+}
+SLOW_TESTS = {
+    "test_parallel": {"test_parallel_chunks_match_sequential_with_boundaries_inside_reps",
+                      "test_stride_two_leaves_counts_unchanged"},
+    "test_live_units": {"test_camera_unplugged_mid_session_saves_and_says_so",
+                        "test_realtime_source_drops_stale_frames_and_latency_stays_flat"},
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.path.stem
+        name = getattr(item, "originalname", item.name)
+        if module in SLOW_MODULES or name in SLOW_TESTS.get(module, ()):
+            item.add_marker(pytest.mark.slow)

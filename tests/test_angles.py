@@ -1,3 +1,4 @@
+import camera_model
 import numpy as np
 import pytest
 
@@ -10,10 +11,11 @@ def test_shin_angle_2d_zero_when_hanging_straight_and_signed():
     assert angles.shin_angle_2d_deg([100, 100], [0, 200]) == pytest.approx(-45)
 
 
-def test_toward_other_leg_sign_handles_mirroring():
-    # other knee to the right -> moving the ankle right (positive 2D angle) is toward it
-    assert angles.toward_other_leg_sign(280.0, 360.0) == 1.0
-    assert angles.toward_other_leg_sign(360.0, 280.0) == -1.0
+def test_signed_angle_positive_toward_the_other_knee_also_mirrored():
+    # other knee to the right -> the ankle moving right (positive 2D angle) is toward it
+    assert angles.signed_shin_angle_2d_deg([280, 100], [300, 200], [360, 100]) > 0
+    assert angles.signed_shin_angle_2d_deg([360, 100], [340, 200], [280, 100]) > 0
+    assert angles.signed_shin_angle_2d_deg([360, 100], [380, 200], [280, 100]) < 0
 
 
 def test_camera_yaw_from_hip_line():
@@ -21,14 +23,6 @@ def test_camera_yaw_from_hip_line():
     d = np.radians(40)
     yaw = angles.camera_yaw_deg([0.1 * np.cos(d), 0, 0.1 * np.sin(d)], [0, 0, 0])
     assert yaw == pytest.approx(40)
-
-
-@pytest.mark.parametrize("yaw", [0.0, 20.0, 40.0])
-@pytest.mark.parametrize("theta", [5.0, 20.0, 45.0])
-def test_foreshortening_correction_inverts_projection(theta, yaw):
-    # a sideways swing seen at yaw: tan(theta_2d) = tan(theta) * cos(yaw)
-    seen = np.degrees(np.arctan(np.tan(np.radians(theta)) * np.cos(np.radians(yaw))))
-    assert angles.correct_foreshortening_deg(seen, yaw) == pytest.approx(theta, abs=1e-6)
 
 
 def test_shin_rotation_3d_positive_toward_other_leg_for_both_legs():
@@ -42,12 +36,58 @@ def test_shin_rotation_3d_positive_toward_other_leg_for_both_legs():
             assert angles.shin_rotation_3d_deg(hip, knee, ankle, other) == pytest.approx(theta, abs=1e-6)
 
 
-def test_interpolate_short_gaps_fills_short_keeps_long():
-    t = np.arange(30) / 10.0  # 10 Hz
-    x = np.arange(30, dtype=float)
-    x[5:7] = np.nan  # 0.3 s between valid neighbours -> filled
-    x[15:25] = np.nan  # 1.1 s -> kept
-    y, gaps = angles.interpolate_short_gaps(t, x, 0.3)
-    assert np.allclose(y[5:7], [5, 6])
-    assert np.isnan(y[15:25]).all()
-    assert gaps == [(1.5, 2.4)]
+def test_mask_offscreen_marks_guessed_landmarks_unseen() -> None:
+    from hipcam.pose import L_ANKLE, L_KNEE, N_LANDMARKS, R_ANKLE, PoseSample
+
+    xy = np.full((N_LANDMARKS, 2), 50.0, np.float32)
+    xy[L_ANKLE] = (50.0, 130.0)  # 30 px below a 100 px high picture: a guess
+    xy[R_ANKLE] = (50.0, 101.0)  # within the margin: kept
+    sample = PoseSample(xy, np.ones(N_LANDMARKS, np.float32), np.zeros((N_LANDMARKS, 3)), 1, (200, 100))
+    masked = angles.mask_offscreen(sample)
+    assert masked is not None
+    assert masked.visibility[L_ANKLE] == 0 and masked.visibility[R_ANKLE] == 1
+    assert masked.visibility[L_KNEE] == 1 and sample.visibility[L_ANKLE] == 1  # input untouched
+    assert angles.mask_offscreen(None) is None
+    assert list(angles.legs_seen(masked.visibility)) == [False, True]
+    # unknown picture size: only non-numbers are "outside"
+    unknown = PoseSample(xy, sample.visibility, sample.world_xyz_m, 1)
+    assert angles.mask_offscreen(unknown) is unknown
+
+
+# -- the geometry against a real projection (tests/camera_model.py: pinhole camera with yaw, pitch
+# and perspective, looking at a seated body whose shins rotate about their own thigh axes) --------
+AZIMUTHS = [-90.0, -75.0, -60.0, -45.0, -30.0, 0.0, 30.0, 45.0, 60.0, 75.0, 90.0]
+
+
+def _angles(left: float, right: float, az: float, pitch: float = 0.0) -> angles.LegAngles:
+    s = camera_model.view(left, right, az, pitch)
+    return angles.leg_angles(s.image_xy_px, s.world_xyz_m)
+
+
+@pytest.mark.parametrize("az", AZIMUTHS)
+@pytest.mark.parametrize("pitch", [-10.0, 0.0, 15.0, 30.0])
+def test_3d_rotation_is_the_hip_rotation_from_any_camera(az, pitch):
+    for left, right in ((0.0, 0.0), (15.0, 0.0), (30.0, 10.0), (45.0, 25.0)):
+        got = _angles(left, right, az, pitch).angle_3d_deg
+        np.testing.assert_allclose(got, [left, right], atol=0.01)
+
+
+@pytest.mark.parametrize("az", AZIMUTHS)
+def test_camera_yaw_from_the_hip_line_of_a_level_camera(az):
+    assert float(_angles(10.0, 0.0, az).camera_yaw_deg) == pytest.approx(abs(az), abs=0.01)
+
+
+@pytest.mark.parametrize("az", [-45.0, -30.0, 0.0, 30.0, 45.0])
+@pytest.mark.parametrize("theta", [15.0, 30.0, 45.0])
+def test_corrected_image_angle_measures_rom_up_to_45_deg_aside(az, theta):
+    """Range of motion (rep peak minus rest) from the image angle, corrected for the yaw."""
+    def corrected(left: float, right: float) -> np.ndarray:
+        la = _angles(left, right, az)
+        return angles.correct_foreshortening_deg(la.angle_2d_deg, la.camera_yaw_deg)
+
+    for k, (peak, rest) in enumerate((((theta, 0.0), (0.0, 0.0)), ((0.0, theta), (0.0, 0.0)))):
+        rom = (corrected(*peak) - corrected(*rest))[k]
+        assert rom == pytest.approx(theta, abs=0.15 * theta)
+    if abs(az) == 45.0:  # without the correction the image angle reads the swing ~15-25% short
+        la, la0 = _angles(theta, 0.0, az), _angles(0.0, 0.0, az)
+        assert la.angle_2d_deg[0] - la0.angle_2d_deg[0] < 0.87 * theta

@@ -236,9 +236,12 @@ def test_batch_report_in_headless_chromium(local_batch: dict, tmp_path: Path) ->
         Path(keep).mkdir(parents=True, exist_ok=True)
         for shot in shots.values():
             shutil.copy(shot, keep)
-    # the plots rendered: the patient progress lines (matplotlib blue #1f77b4 as BGR) and the
-    # angle plot's black filtered-angle line and green/orange/red rep bands
-    assert _plot_pixels(shots["patient"], (180, 119, 31)) > 300
+    # the plots rendered: the patient progress lines and the angle plot's filtered-angle line in
+    # the left leg's colour, and the page's text
+    from hipcam.colors import LEG_BGR
+
+    assert _plot_pixels(shots["patient"], LEG_BGR["left"], tol=20) > 300
+    assert _plot_pixels(shots["video"], LEG_BGR["left"], tol=20) > 300
     assert _plot_pixels(shots["video"], (0, 0, 0), tol=30) > 2000
     # the index table rendered (the failed rows' pink background is there)
     assert _plot_pixels(shots["index"], (240, 241, 255), tol=4) > 5000

@@ -113,7 +113,10 @@ def test_report_escapes_user_strings_and_summary_columns(tmp_path: Path) -> None
         text = page.read_text()
         assert "<script>alert" not in text, page
         assert text.count("<script>") <= 1  # only the report's own sorting script
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;&quot;" in index.read_text()
+    from markupsafe import escape
+
+    assert str(escape(EVIL)) in index.read_text()  # escaped by the template engine, quotes included
+    assert str(escape(EVIL)) == "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&#39;&#34;"
     assert list(tmp_path.glob("patients/*-progress-*.png"))
     table = list(csv.reader(summary_csv_bytes(rows).decode().splitlines()))
     assert tuple(table[0]) == SUMMARY_COLUMNS
@@ -138,3 +141,20 @@ def test_cli_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     _touch(tmp_path / "v" / "a.mp4")
     assert main(["batch", str(tmp_path / "v"), "--out", str(tmp_path / "file")]) == 6
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_manifest_dates_iso_8601_only(tmp_path: Path) -> None:
+    """01/04/2026 is 1 April or 4 January: refused with its line number, never guessed."""
+    from hipcam.batch.inputs import parse_recorded_at
+
+    m = tmp_path / "m.csv"
+    m.write_text("path,recorded_at\na.mp4,2026-04-01\nb.mp4,2026-04-01T09:30+02:00\nc.mp4,\n"
+                 "d.mp4,01/04/2026\n")
+    with pytest.raises(HipcamError, match=r"m\.csv:5: recorded_at '01/04/2026' is not an ISO 8601"):
+        read_manifest(m)
+    m.write_text("path,recorded_at\na.mp4,2026-04-01\nb.mp4,2026-04-01T09:30+02:00\nc.mp4,\n")
+    assert [e.recorded_at for e in read_manifest(m)] == ["2026-04-01", "2026-04-01T09:30+02:00", ""]
+    assert str(parse_recorded_at("2026-04-01T09:30+02:00")) == "2026-04-01 07:30:00"
+    for bad in ("2026/04/01", "1.4.2026", "20260401", "2026-13-01", "April 1"):
+        with pytest.raises(ValueError):
+            parse_recorded_at(bad)

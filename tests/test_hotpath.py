@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from synthetic import pose_sample
 
-from hipcam import angles
+from hipcam import angles, pose
 from hipcam.filtering import CausalLowpass, SortedWindow
-from hipcam.session import frame_angles
 
 
 def test_sorted_window_matches_numpy_median_and_percentile():
@@ -35,45 +34,24 @@ def test_causal_lowpass_matches_scipy_sosfilt():
     assert math.isnan(f.step(math.nan))
 
 
-def test_scalar_angle_functions_match_vectorised():
-    rng = np.random.default_rng(2)
-    pts = rng.normal(0, 0.3, (200, 4, 3))
-    vec = angles.shin_rotation_3d_deg(pts[:, 0], pts[:, 1], pts[:, 2], pts[:, 3])
-    sca = [angles.shin_rotation_3d_deg_scalar(*(tuple(p) for p in row)) for row in pts]
-    np.testing.assert_allclose(sca, vec, rtol=0, atol=1e-9)
-    a2, yaw = rng.uniform(-80, 80, 200), rng.uniform(-10, 90, 200)
-    np.testing.assert_allclose(
-        [angles.correct_foreshortening_deg_scalar(a, y) for a, y in zip(a2, yaw, strict=True)],
-        angles.correct_foreshortening_deg(a2, yaw), rtol=0, atol=1e-9)
-
-
-def _frame_angles_reference(sample):
-    """The original numpy formulation of :func:`hipcam.session.frame_angles`."""
-    from hipcam import pose
-    from hipcam.session import _LEG_IDX, MIN_VISIBILITY
-
-    out = np.full(5, np.nan)
-    xy, vis, world = sample.image_xy_px, sample.visibility, sample.world_xyz_m
-    for k, (hip, knee, ankle, other_knee) in enumerate(_LEG_IDX.values()):
-        if min(vis[knee], vis[ankle]) < MIN_VISIBILITY:
-            continue
-        a2 = angles.shin_angle_2d_deg(xy[knee], xy[ankle])
-        out[k] = float(a2 * angles.toward_other_leg_sign(xy[knee, 0], xy[other_knee, 0]))
-        out[2 + k] = float(angles.shin_rotation_3d_deg(world[hip], world[knee], world[ankle],
-                                                       world[other_knee]))
-    out[4] = float(angles.camera_yaw_deg(world[pose.L_HIP], world[pose.R_HIP]))
-    return out
-
-
-@pytest.mark.parametrize("left,right,visible", [(0.0, 0.0, True), (25.0, -3.0, True),
-                                                (40.0, 12.0, True), (10.0, 0.0, False)])
-def test_frame_angles_matches_numpy_reference(left, right, visible):
-    s = pose_sample(left, right, visible=visible)
-    got = frame_angles(s)
-    if s is None:
-        assert np.isnan(got).all()
-        return
-    np.testing.assert_allclose(got, _frame_angles_reference(s), rtol=0, atol=1e-9, equal_nan=True)
+def test_per_frame_geometry_equals_the_whole_series_at_once():
+    """The analyser calls the geometry one frame at a time; offline code calls it on a series."""
+    frames = [pose_sample(a, b) for a, b in [(0.0, 0.0), (25.0, -3.0), (40.0, 12.0), (10.0, 33.0)]]
+    xy = np.stack([f.image_xy_px for f in frames])
+    world = np.stack([f.world_xyz_m for f in frames])
+    whole = angles.leg_angles(xy, world)
+    for i, f in enumerate(frames):
+        a2, a3, yaw = angles.frame_leg_angles(f.image_xy_px, f.world_xyz_m)
+        np.testing.assert_allclose(a2, whole.angle_2d_deg[i], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(a3, whole.angle_3d_deg[i], rtol=0, atol=1e-9)
+        assert yaw == pytest.approx(float(whole.camera_yaw_deg[i]), abs=1e-9)
+        assert angles.correct_foreshortening_deg_float(a2[0], 37.0) == pytest.approx(
+            float(angles.correct_foreshortening_deg(a2[0], 37.0)), abs=1e-9)
+    # degenerate input (a zero-length thigh) is NaN on both paths, without warnings
+    f = pose_sample(10.0, 0.0)
+    f.world_xyz_m[pose.L_KNEE] = f.world_xyz_m[pose.L_HIP]
+    assert np.isnan(angles.frame_leg_angles(f.image_xy_px, f.world_xyz_m)[1][0])
+    assert np.isnan(angles.leg_angles(f.image_xy_px, f.world_xyz_m).angle_3d_deg[0])
 
 
 def test_pose_series_builder_blocks_keep_every_frame():

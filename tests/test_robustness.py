@@ -465,18 +465,3 @@ def test_no_network_at_run_time(tiny: Path, tmp_path: Path) -> None:
                      env=env)
     assert_clean_success(run)
     assert not mark.exists(), mark.read_text()
-
-
-def test_mask_offscreen_marks_guessed_landmarks_unseen() -> None:
-    from hipcam.pipeline import mask_offscreen
-    from hipcam.pose import L_ANKLE, L_KNEE, N_LANDMARKS, R_ANKLE, PoseSample
-
-    xy = np.full((N_LANDMARKS, 2), 50.0, np.float32)
-    xy[L_ANKLE] = (50.0, 130.0)  # 30 px below a 100 px high picture: a guess
-    xy[R_ANKLE] = (50.0, 101.0)  # within the margin: kept
-    sample = PoseSample(xy, np.ones(N_LANDMARKS, np.float32), np.zeros((N_LANDMARKS, 3)), 1)
-    masked = mask_offscreen(sample, 200, 100)
-    assert masked is not None
-    assert masked.visibility[L_ANKLE] == 0 and masked.visibility[R_ANKLE] == 1
-    assert masked.visibility[L_KNEE] == 1 and sample.visibility[L_ANKLE] == 1  # input untouched
-    assert mask_offscreen(None, 200, 100) is None

@@ -1,6 +1,12 @@
-"""Hip external-rotation angle per leg, from pose landmarks. Pure numpy, no I/O.
+"""Body geometry: the one landmark table and the one implementation of the leg angles.
 
-Two estimates are computed for each leg in each frame:
+Pure numpy, no I/O. Every function takes landmark arrays with any leading shape (one frame
+``(33, 2)``, a whole series ``(N, 33, 2)``) and works on both legs at once; the streaming analyser
+(:class:`hipcam.session.SessionAnalyzer`) calls it once per frame, offline code once per series,
+and both get the same numbers from the same lines.
+
+Which landmarks are used (:data:`LEG_LANDMARKS`), which are trusted (:func:`mask_offscreen`,
+:func:`legs_seen`) and the two angle estimates per leg:
 
 * **2D** (:func:`shin_angle_2d_deg`): the angle of the knee→ankle vector in the image from the
   image vertical. With the thighs resting on the bed the shin pivots about the knee, so in a
@@ -8,43 +14,185 @@ Two estimates are computed for each leg in each frame:
   ``φ`` about the vertical, sideways motion is foreshortened by ``cos φ``;
   :func:`correct_foreshortening_deg` undoes that (``tan θ = tan θ₂ᴅ / cos φ``), with ``φ``
   estimated from the hip line in the world landmarks (:func:`camera_yaw_deg`).
-* **3D** (:func:`shin_rotation_3d_deg`): the rotation of the shin about the thigh axis, from
-  MediaPipe's world landmarks.
+* **3D** (:func:`shin_rotation_3d_deg`): the rotation of the shin about the leg's own thigh axis,
+  from MediaPipe's world landmarks.
 
-hipcam uses the corrected 2D angle while ``|yaw| ≤ 50°`` (measured on rendered videos its
-jitter is 0.5–0.9° against 1–2° for 3D, and its error after correction a few percent), and the 3D
-angle beyond that, where the image no longer shows the swing. Both are written to the per-frame
-CSV. Angles are positive when the foot swings toward the other leg, whichever way the camera
-faces or mirrors.
+Angles are positive when the foot swings toward the other leg, whichever way the camera faces or
+mirrors.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from hipcam import pose
+
+LEGS = ("left", "right")
+#: A knee or ankle with a visibility below this is not a measurement.
+MIN_VISIBILITY = 0.5
+#: Landmarks further outside the picture than this fraction of its size are treated as unseen.
+OFFSCREEN_MARGIN = 0.02
 #: Beyond this camera yaw the 2D angle is too foreshortened and the 3D angle is used.
 MAX_YAW_FOR_2D_DEG = 50.0
+
+
+@dataclass(frozen=True)
+class LegLandmarks:
+    """BlazePose indices of one leg's joints (and of the other leg's, for "toward the other leg")."""
+
+    hip: int
+    knee: int
+    ankle: int
+    heel: int
+    foot: int
+    other_hip: int
+    other_knee: int
+    other_ankle: int
+
+
+#: The one leg → landmark table.
+LEG_LANDMARKS: dict[str, LegLandmarks] = {
+    "left": LegLandmarks(pose.L_HIP, pose.L_KNEE, pose.L_ANKLE, pose.L_HEEL, pose.L_FOOT,
+                         pose.R_HIP, pose.R_KNEE, pose.R_ANKLE),
+    "right": LegLandmarks(pose.R_HIP, pose.R_KNEE, pose.R_ANKLE, pose.R_HEEL, pose.R_FOOT,
+                          pose.L_HIP, pose.L_KNEE, pose.L_ANKLE),
+}
+# index arrays in LEGS order, for working on both legs at once
+_HIP = np.array([LEG_LANDMARKS[leg].hip for leg in LEGS])
+_KNEE = np.array([LEG_LANDMARKS[leg].knee for leg in LEGS])
+_ANKLE = np.array([LEG_LANDMARKS[leg].ankle for leg in LEGS])
+_OTHER_KNEE = np.array([LEG_LANDMARKS[leg].other_knee for leg in LEGS])
+
+
+# -- which landmarks to trust -------------------------------------------------------------------
+def offscreen(image_xy_px: np.ndarray, width: int, height: int,
+              margin: float = OFFSCREEN_MARGIN) -> np.ndarray:
+    """Boolean ``(..., 33)``: the landmark lies outside the picture (or is not a number).
+
+    ``width``/``height`` of 0 mean "unknown": then only non-finite positions count as outside.
+    """
+    xy = np.asarray(image_xy_px, dtype=float)
+    bad = ~np.isfinite(xy).all(axis=-1)
+    if width <= 0 or height <= 0:
+        return bad
+    mx, my = margin * width, margin * height
+    u, v = xy[..., 0], xy[..., 1]
+    return bad | (u < -mx) | (u > width + mx) | (v < -my) | (v > height + my)
+
+
+def mask_offscreen(sample: pose.PoseSample | None, margin: float = OFFSCREEN_MARGIN
+                   ) -> pose.PoseSample | None:
+    """The sample with the visibility of landmarks outside its picture set to 0.
+
+    MediaPipe extrapolates a whole skeleton even when the feet are out of the frame, sometimes with
+    a high visibility; an angle from a guessed ankle is not a measurement, so such a leg counts as
+    not visible (and the result says so) instead of producing plausible-looking garbage. The
+    picture size is the sample's ``frame_size_px``.
+    """
+    if sample is None:
+        return None
+    w, h = sample.frame_size_px
+    outside = offscreen(sample.image_xy_px, w, h, margin)
+    if not outside.any():
+        return sample
+    vis = sample.visibility.copy()
+    vis[outside] = 0.0
+    return pose.PoseSample(sample.image_xy_px, vis, sample.world_xyz_m, sample.n_people,
+                           sample.frame_size_px)
+
+
+def legs_seen(visibility: np.ndarray) -> np.ndarray:
+    """Boolean ``(..., 2)`` in :data:`LEGS` order: knee and ankle both visible enough."""
+    vis = np.asarray(visibility)
+    return np.minimum(vis[..., _KNEE], vis[..., _ANKLE]) >= MIN_VISIBILITY
+
+
+# -- the geometry --------------------------------------------------------------------------------
+# Each formula is written once, component by component, over a numeric backend ``xp``: numpy for
+# arrays of any shape (whole series), or :class:`_ScalarMath` for the plain floats of one frame
+# (the streaming analyser runs the geometry once per frame, where numpy's per-call overhead on
+# two-element arrays would cost ~50x the arithmetic). Same source lines, same numbers.
+class _ScalarMath:
+    """The few numpy names the formulas use, for Python floats."""
+
+    nan = math.nan
+    sqrt = staticmethod(math.sqrt)
+    sin = staticmethod(math.sin)
+    cos = staticmethod(math.cos)
+    arctan2 = staticmethod(math.atan2)
+    degrees = staticmethod(math.degrees)
+    radians = staticmethod(math.radians)
+    abs = staticmethod(abs)
+    minimum = staticmethod(min)
+    maximum = staticmethod(max)
+
+    @staticmethod
+    def where(cond: bool, a: float, b: float) -> float:
+        return a if cond else b
+
+
+def _unit(x, y, z, xp):  # noqa: ANN001, ANN202 - arrays or floats
+    """The vector's components divided by its length (NaN for a zero vector, without warnings)."""
+    n = xp.sqrt(x * x + y * y + z * z)
+    n = xp.where(n > 0, n, xp.nan)
+    return x / n, y / n, z / n
+
+
+def _shin_2d(knee_u, knee_v, ankle_u, ankle_v, other_knee_u, xp):  # noqa: ANN001, ANN202
+    """Signed image angle of the shin: positive toward the other knee."""
+    a = xp.degrees(xp.arctan2(ankle_u - knee_u, ankle_v - knee_v))
+    return xp.where(other_knee_u >= knee_u, a, -a)
+
+
+def _yaw(left_hip, right_hip, xp):  # noqa: ANN001, ANN202
+    return xp.degrees(xp.arctan2(xp.abs(left_hip[2] - right_hip[2]), xp.abs(left_hip[0] - right_hip[0])))
+
+
+def _correct(a2, yaw, xp):  # noqa: ANN001, ANN202
+    a = xp.radians(a2)
+    c = xp.cos(xp.radians(xp.minimum(xp.maximum(yaw, 0.0), 80.0)))
+    return xp.degrees(xp.arctan2(xp.sin(a), xp.cos(a) * c))
+
+
+def _shin_rotation(hip, knee, ankle, other_knee, xp):  # noqa: ANN001, ANN202
+    hx, hy, hz = hip
+    kx, ky, kz = knee
+    ax, ay, az = _unit(kx - hx, ky - hy, kz - hz, xp)  # thigh axis
+    # toward the other knee, made perpendicular to the axis
+    lx, ly, lz = other_knee[0] - kx, other_knee[1] - ky, other_knee[2] - kz
+    d = lx * ax + ly * ay + lz * az
+    lx, ly, lz = _unit(lx - d * ax, ly - d * ay, lz - d * az, xp)
+    dx, dy, dz = ay * lz - az * ly, az * lx - ax * lz, ax * ly - ay * lx  # axis × lateral
+    sx, sy, sz = ankle[0] - kx, ankle[1] - ky, ankle[2] - kz
+    s_down = sx * dx + sy * dy + sz * dz
+    # axis × lateral points down for one leg and up for the other: orient it along the shin
+    flip = xp.where(s_down < 0, -1.0, 1.0)
+    return xp.degrees(xp.arctan2(sx * lx + sy * ly + sz * lz, s_down * flip))
+
+
+def _xyz(a: np.ndarray) -> np.ndarray:
+    """``(..., k)`` → ``(k, ...)``: components first, for unpacking."""
+    return np.moveaxis(np.asarray(a, dtype=float), -1, 0)
 
 
 def shin_angle_2d_deg(knee_xy: np.ndarray, ankle_xy: np.ndarray) -> np.ndarray:
     """Angle (degrees) of the knee→ankle image vector from the image vertical, ``atan2(du, dv)``.
 
-    ``knee_xy`` and ankle_xy are ``(..., 2)`` pixel coordinates (u right, v down). Zero when the
-    ankle hangs straight below the knee; positive when it lies to the image right.
+    ``knee_xy`` and ``ankle_xy`` are ``(..., 2)`` pixel coordinates (u right, v down). Zero when
+    the ankle hangs straight below the knee; positive when it lies to the image right.
     """
     d = np.asarray(ankle_xy, dtype=float) - np.asarray(knee_xy, dtype=float)
     return np.degrees(np.arctan2(d[..., 0], d[..., 1]))
 
 
-def toward_other_leg_sign(knee_u_px: np.ndarray, other_knee_u_px: np.ndarray) -> np.ndarray:
-    """+1 where the other knee is to the image right of this one, -1 where to the left.
-
-    Multiplying :func:`shin_angle_2d_deg` by it makes swinging the foot toward the other leg
-    positive, including for mirrored webcam images.
-    """
-    return np.where(np.asarray(other_knee_u_px) >= np.asarray(knee_u_px), 1.0, -1.0)
+def signed_shin_angle_2d_deg(knee_xy: np.ndarray, ankle_xy: np.ndarray,
+                             other_knee_xy: np.ndarray) -> np.ndarray:
+    """:func:`shin_angle_2d_deg` made positive toward the other knee (also in mirrored images)."""
+    (ku, kv), (au, av), (ou, _) = _xyz(knee_xy), _xyz(ankle_xy), _xyz(other_knee_xy)
+    return _shin_2d(ku, kv, au, av, ou, np)
 
 
 def camera_yaw_deg(left_hip_xyz_m: np.ndarray, right_hip_xyz_m: np.ndarray) -> np.ndarray:
@@ -52,15 +200,12 @@ def camera_yaw_deg(left_hip_xyz_m: np.ndarray, right_hip_xyz_m: np.ndarray) -> n
 
     0 when the camera faces the person square on, 90 when it looks from the side.
     """
-    d = np.asarray(left_hip_xyz_m, dtype=float) - np.asarray(right_hip_xyz_m, dtype=float)
-    return np.degrees(np.arctan2(np.abs(d[..., 2]), np.abs(d[..., 0])))
+    return _yaw(_xyz(left_hip_xyz_m), _xyz(right_hip_xyz_m), np)
 
 
 def correct_foreshortening_deg(angle_2d_deg: np.ndarray, yaw_deg: np.ndarray | float) -> np.ndarray:
     """Undo the ``cos(yaw)`` foreshortening of a sideways swing: ``atan(tan θ₂ᴅ / cos φ)``."""
-    a = np.radians(np.asarray(angle_2d_deg, dtype=float))
-    c = np.cos(np.radians(np.clip(yaw_deg, 0.0, 80.0)))
-    return np.degrees(np.arctan2(np.sin(a), np.cos(a) * c))
+    return _correct(np.asarray(angle_2d_deg, dtype=float), np.asarray(yaw_deg, dtype=float), np)
 
 
 def shin_rotation_3d_deg(
@@ -70,83 +215,48 @@ def shin_rotation_3d_deg(
 
     The shin is projected on the plane perpendicular to the thigh (hip→knee); the angle is taken
     between it and the "down" direction of that plane, with the lateral direction pointing at the
-    other knee. All inputs are ``(..., 3)`` world coordinates.
+    other knee. All inputs are ``(..., 3)`` world coordinates; degenerate input gives NaN.
     """
-    hip, knee, ankle, other = (np.asarray(x, dtype=float) for x in (hip_xyz, knee_xyz, ankle_xyz,
-                                                                      other_knee_xyz))
-    axis = knee - hip
-    axis /= np.linalg.norm(axis, axis=-1, keepdims=True)
-    lateral = other - knee
-    lateral -= np.sum(lateral * axis, axis=-1, keepdims=True) * axis
-    lateral /= np.linalg.norm(lateral, axis=-1, keepdims=True)
-    down = np.cross(axis, lateral)
-    shin = ankle - knee
-    s_down = np.sum(shin * down, axis=-1)
-    # cross(axis, lateral) points down for one leg and up for the other: orient it along the shin
-    flip = np.where(s_down < 0, -1.0, 1.0)
-    return np.degrees(np.arctan2(np.sum(shin * lateral, axis=-1), s_down * flip))
+    return _shin_rotation(_xyz(hip_xyz), _xyz(knee_xyz), _xyz(ankle_xyz), _xyz(other_knee_xyz), np)
 
 
-def shin_rotation_3d_deg_scalar(
-    hip: tuple[float, float, float], knee: tuple[float, float, float],
-    ankle: tuple[float, float, float], other_knee: tuple[float, float, float],
-) -> float:
-    """:func:`shin_rotation_3d_deg` for one frame, in plain floats (the per-frame hot path).
+@dataclass(frozen=True)
+class LegAngles:
+    """Both legs' raw angle estimates; arrays of shape ``(..., 2)`` in :data:`LEGS` order
+    (``camera_yaw_deg`` has the leading shape only)."""
 
-    Same arithmetic, in the same order, as the vectorised version; NaN for degenerate input.
-    """
-    hx, hy, hz = hip
-    kx, ky, kz = knee
-    ax, ay, az = kx - hx, ky - hy, kz - hz
-    norm = math.sqrt(ax * ax + ay * ay + az * az)
-    if not norm > 0.0:
-        return math.nan
-    ax, ay, az = ax / norm, ay / norm, az / norm
-    lx, ly, lz = other_knee[0] - kx, other_knee[1] - ky, other_knee[2] - kz
-    d = lx * ax + ly * ay + lz * az
-    lx, ly, lz = lx - d * ax, ly - d * ay, lz - d * az
-    norm = math.sqrt(lx * lx + ly * ly + lz * lz)
-    if not norm > 0.0:
-        return math.nan
-    lx, ly, lz = lx / norm, ly / norm, lz / norm
-    dx, dy, dz = ay * lz - az * ly, az * lx - ax * lz, ax * ly - ay * lx
-    sx, sy, sz = ankle[0] - kx, ankle[1] - ky, ankle[2] - kz
-    s_down = sx * dx + sy * dy + sz * dz
-    flip = -1.0 if s_down < 0 else 1.0
-    return math.degrees(math.atan2(sx * lx + sy * ly + sz * lz, s_down * flip))
+    angle_2d_deg: np.ndarray  # signed image angle, toward the other leg positive (uncorrected)
+    angle_3d_deg: np.ndarray  # shin rotation about the thigh axis
+    camera_yaw_deg: np.ndarray
 
 
-def correct_foreshortening_deg_scalar(angle_2d_deg: float, yaw_deg: float) -> float:
-    """:func:`correct_foreshortening_deg` for one value, in plain floats."""
-    a = math.radians(angle_2d_deg)
-    c = math.cos(math.radians(min(max(yaw_deg, 0.0), 80.0)))
-    return math.degrees(math.atan2(math.sin(a), math.cos(a) * c))
+def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
+    """Both legs' 2D and 3D angles and the camera yaw from ``(..., 33, 2)`` / ``(..., 33, 3)``."""
+    xy = np.asarray(image_xy_px, dtype=float)
+    world = np.asarray(world_xyz_m, dtype=float)
+    a2 = signed_shin_angle_2d_deg(xy[..., _KNEE, :], xy[..., _ANKLE, :], xy[..., _OTHER_KNEE, :])
+    a3 = shin_rotation_3d_deg(world[..., _HIP, :], world[..., _KNEE, :], world[..., _ANKLE, :],
+                              world[..., _OTHER_KNEE, :])
+    yaw = camera_yaw_deg(world[..., pose.L_HIP, :], world[..., pose.R_HIP, :])
+    return LegAngles(a2, a3, yaw)
 
 
-def interpolate_short_gaps(
-    t_s: np.ndarray, x: np.ndarray, max_gap_s: float = 0.3
-) -> tuple[np.ndarray, list[tuple[float, float]]]:
-    """Linearly fill NaN runs shorter than ``max_gap_s``; longer runs stay NaN.
+def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray
+                     ) -> tuple[list[float], list[float], float]:
+    """:func:`leg_angles` of one frame ``(33, 2)`` / ``(33, 3)``, in plain floats (the per-frame
+    path of the streaming analyser): ``([2D left, right], [3D left, right], yaw)``."""
+    xy = image_xy_px.tolist()
+    world = world_xyz_m.tolist()
+    m = _ScalarMath
+    a2, a3 = [], []
+    for leg in LEGS:
+        j = LEG_LANDMARKS[leg]
+        (ku, kv), (au, av) = xy[j.knee], xy[j.ankle]
+        a2.append(_shin_2d(ku, kv, au, av, xy[j.other_knee][0], m))
+        a3.append(_shin_rotation(world[j.hip], world[j.knee], world[j.ankle], world[j.other_knee], m))
+    return a2, a3, _yaw(world[pose.L_HIP], world[pose.R_HIP], m)
 
-    Returns the filled copy and the list of ``(start_s, end_s)`` of the gaps left unfilled.
-    """
-    t = np.asarray(t_s, dtype=float)
-    y = np.array(x, dtype=float)
-    bad = ~np.isfinite(y)
-    long_gaps: list[tuple[float, float]] = []
-    if not bad.any():
-        return y, long_gaps
-    good = np.flatnonzero(~bad)
-    if good.size == 0:
-        return y, [(float(t[0]), float(t[-1]))]
-    edges = np.flatnonzero(np.diff(np.r_[0, bad.astype(np.int8), 0]))
-    for start, stop in zip(edges[::2], edges[1::2], strict=True):
-        before = start - 1
-        after = stop
-        t0 = t[before] if before >= 0 else t[start]
-        t1 = t[after] if after < len(t) else t[stop - 1]
-        if before >= 0 and after < len(t) and (t1 - t0) <= max_gap_s:
-            y[start:stop] = np.interp(t[start:stop], [t0, t1], [y[before], y[after]])
-        else:
-            long_gaps.append((float(t[start]), float(t[stop - 1])))
-    return y, long_gaps
+
+def correct_foreshortening_deg_float(angle_2d_deg: float, yaw_deg: float) -> float:
+    """:func:`correct_foreshortening_deg` for one float (same formula)."""
+    return _correct(angle_2d_deg, yaw_deg, _ScalarMath)

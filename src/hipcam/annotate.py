@@ -1,8 +1,11 @@
-"""``--annotate``: re-read the video and write a copy with the legs' skeleton and running counts."""
+"""``--annotate``: re-read the video and write an H.264 copy with skeleton, counts, angle and scores.
+
+Each analysed frame keeps its own timestamp (see :mod:`hipcam.videowriter`), so the annotated
+video plays at the real speed whatever ``--stride`` was.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,33 +14,50 @@ import numpy as np
 
 from hipcam.capture import iter_frames, open_video
 from hipcam.errors import OutputError
-from hipcam.overlay import draw_counts, draw_skeleton
+from hipcam.overlay import LegStatus, draw_skeleton, draw_status
 from hipcam.pipeline import AnalysisResult
 from hipcam.session import LEGS
+from hipcam.videowriter import H264Writer
+
+
+class _LegTimeline:
+    """What the overlay shows for one leg at a given video time: count, angle, last rep's score."""
+
+    def __init__(self, result: AnalysisResult, leg: str) -> None:
+        reps = result.legs[leg].reps
+        self.ends_s = np.array([r.rep.end_s for r in reps], dtype=float)
+        self.scores = np.array([r.smoothness_score for r in reps], dtype=float)
+        s = result.series
+        self.t_s = np.asarray(s["t_s"], dtype=float)
+        self.angle_deg = np.asarray(s[f"{leg}_filtered_deg"], dtype=float) - np.asarray(
+            s[f"{leg}_rest_deg"], dtype=float)
+
+    def at(self, t_s: float) -> LegStatus:
+        count = int(np.searchsorted(self.ends_s, t_s, side="right"))
+        score = float(self.scores[count - 1]) if count else None
+        j = int(np.searchsorted(self.t_s, t_s + 1e-6, side="right")) - 1
+        angle = float(self.angle_deg[j]) if 0 <= j < len(self.angle_deg) else None
+        if angle is not None and not np.isfinite(angle):
+            angle = None
+        return LegStatus(count=count, angle_deg=angle, last_score=score)
 
 
 def write_annotated(result: AnalysisResult, out_path: str | Path,
                     progress: Callable[[int, int], None] | None = None) -> None:
-    """Write ``out_path`` (mp4) with skeleton and counts drawn on every analysed frame."""
+    """Write ``out_path`` (H.264 mp4) with skeleton, counts, angle and last rep's score per leg."""
     out = Path(out_path)
     if out.exists() and not out.is_file():
         # never rename a temporary file over /dev/null, a FIFO or a folder
         raise OutputError(f"cannot write video {out}: not a regular file")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror}") from None
     cap, info = open_video(result.video.path)
-    tmp = out.with_name(f".{out.stem}.tmp{out.suffix or '.mp4'}")
-    fps = result.fs_hz
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps,
-                             (info.width, info.height))
-    if not writer.isOpened():
-        cap.release()
-        raise OutputError(f"cannot write video {out}")
-    ends = {leg: np.array([r.rep.end_s for r in result.legs[leg].reps]) for leg in LEGS}
+    timelines = {leg: _LegTimeline(result, leg) for leg in LEGS}
     by_index = {int(ix): k for k, ix in enumerate(result.pose.frame_index)}
-    written = 0
+    try:
+        writer = H264Writer(out, info.width, info.height, fps_hint=info.fps / max(result.stride, 1),
+                            protect=[result.video.path])
+    except BaseException:
+        cap.release()
+        raise
     try:
         for fr in iter_frames(cap, info, stride=result.stride):
             k = by_index.get(fr.index)
@@ -46,35 +66,13 @@ def write_annotated(result: AnalysisResult, out_path: str | Path,
                 img = cv2.resize(img, (info.width, info.height))
             if k is not None:
                 draw_skeleton(img, result.pose.image_xy_px[k], result.pose.visibility[k])
-            counts = {leg: int(np.sum(ends[leg] <= fr.t_s)) for leg in LEGS}
-            draw_counts(img, counts, fr.t_s)
-            writer.write(img)
-            written += 1
+            draw_status(img, {leg: timelines[leg].at(fr.t_s) for leg in LEGS}, fr.t_s)
+            writer.write(img, fr.t_s)
             if progress:
                 progress(fr.index + 1, info.frames)
     except BaseException:
-        writer.release()
-        _unlink(tmp)  # interrupted or failed: no half-written video is left behind
+        writer.abort()  # interrupted or failed: no half-written video is left behind
         raise
     finally:
-        writer.release()
         cap.release()
-    # cv2.VideoWriter reports no write errors (e.g. a full disk): check the file it produced
-    check = cv2.VideoCapture(str(tmp))
-    ok = check.isOpened() and int(check.get(cv2.CAP_PROP_FRAME_COUNT)) >= written
-    check.release()
-    if not ok:
-        _unlink(tmp)
-        raise OutputError(f"cannot write video {out}: the written file is incomplete (disk full?)")
-    try:
-        os.replace(tmp, out)
-    except OSError as exc:
-        _unlink(tmp)
-        raise OutputError(f"cannot write {out}: {exc.strerror}") from None
-
-
-def _unlink(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    writer.close()

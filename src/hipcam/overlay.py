@@ -5,24 +5,27 @@ Shared by ``hipcam analyse --annotate`` and the ``hipcam live`` window.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
 from hipcam import pose
+from hipcam.colors import LEFT_BGR, RIGHT_BGR, SCORE_BGR, score_band
 
 _BONES = [
     (pose.L_HIP, pose.R_HIP), (pose.L_HIP, pose.L_KNEE), (pose.L_KNEE, pose.L_ANKLE),
     (pose.R_HIP, pose.R_KNEE), (pose.R_KNEE, pose.R_ANKLE), (pose.L_ANKLE, pose.L_FOOT),
     (pose.R_ANKLE, pose.R_FOOT), (pose.L_SHOULDER, pose.L_HIP), (pose.R_SHOULDER, pose.R_HIP),
 ]
-LEFT_COLOR = (255, 160, 0)  # BGR: the person's left leg in blue-ish
-RIGHT_COLOR = (0, 140, 255)  # the person's right leg in orange
-SCORE_COLORS = {"green": (60, 180, 60), "amber": (0, 170, 255), "red": (40, 40, 220)}
+LEFT_COLOR = LEFT_BGR  # the person's left leg (see hipcam.colors)
+RIGHT_COLOR = RIGHT_BGR
+SCORE_COLORS = {"green": SCORE_BGR["smooth"], "amber": SCORE_BGR["fair"], "red": SCORE_BGR["jerky"]}
 
 
 def draw_skeleton(bgr: np.ndarray, xy_px: np.ndarray, visibility: np.ndarray,
                   min_visibility: float = 0.5) -> None:
-    """Draw hips, legs and feet in place; left leg blue, right leg orange."""
+    """Draw hips, legs and feet in place, each leg in its colour (:mod:`hipcam.colors`)."""
     if xy_px is None or not np.isfinite(xy_px[pose.L_HIP, 0]):
         return
     for a, b in _BONES:
@@ -42,14 +45,8 @@ def draw_skeleton(bgr: np.ndarray, xy_px: np.ndarray, visibility: np.ndarray,
 
 
 def score_color(score: float | None) -> tuple[int, int, int]:
-    """Green ≥ 70, amber 50–70, red < 50, grey when unknown."""
-    if score is None or not np.isfinite(score):
-        return (160, 160, 160)
-    if score >= 70:
-        return SCORE_COLORS["green"]
-    if score >= 50:
-        return SCORE_COLORS["amber"]
-    return SCORE_COLORS["red"]
+    """BGR band colour: green ≥ 70, amber 50–70, red < 50, grey when unknown."""
+    return SCORE_BGR[score_band(score)]
 
 
 def put_text(bgr: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.6,
@@ -69,3 +66,38 @@ def draw_counts(bgr: np.ndarray, counts: dict[str, int], t_s: float) -> None:
     put_text(bgr, f"left {counts.get('left', 0)}", (10, 24), 0.7, LEFT_COLOR, 2)
     put_text(bgr, f"right {counts.get('right', 0)}", (150, 24), 0.7, RIGHT_COLOR, 2)
     put_text(bgr, f"t {t_s:6.1f} s", (w - 130, 24), 0.6)
+
+
+@dataclass(frozen=True)
+class LegStatus:
+    """What the overlay shows for one leg: reps so far, current angle, last rep's smoothness."""
+
+    count: int
+    angle_deg: float | None = None  # rest-relative external rotation, degrees
+    last_score: float | None = None  # smoothness 0-100 of the last finished rep
+
+
+def draw_status(bgr: np.ndarray, legs: dict[str, LegStatus], t_s: float) -> None:
+    """A top panel per leg: count, current angle and the last rep's score (coloured), and the time.
+
+    Scaled to the frame width so that it stays legible from 320 to 1920 pixels wide.
+    """
+    h, w = bgr.shape[:2]
+    scale = max(0.4, min(1.2, w / 900))
+    bar_h = int(round(62 * scale))
+    overlay = bgr.copy()
+    cv2.rectangle(overlay, (0, 0), (w, bar_h), (0, 0, 0), -1)
+    cv2.addWeighted(overlay, 0.55, bgr, 0.45, 0, dst=bgr)
+    col_w = w // 2 - int(40 * scale)
+    for i, (leg, color) in enumerate((("left", LEFT_COLOR), ("right", RIGHT_COLOR))):
+        st = legs.get(leg, LegStatus(0))
+        x = int(8 * scale) + i * col_w
+        put_text(bgr, f"{leg} {st.count}", (x, int(26 * scale)), 0.8 * scale, color, 2)
+        angle = "--" if st.angle_deg is None else f"{st.angle_deg:+.0f} deg"
+        put_text(bgr, angle, (x, int(54 * scale)), 0.6 * scale, (235, 235, 235), 1)
+        if st.last_score is not None:
+            sx = x + int(120 * scale)
+            put_text(bgr, "last", (sx, int(54 * scale)), 0.5 * scale, (235, 235, 235), 1)
+            put_text(bgr, f"{st.last_score:.0f}", (sx + int(40 * scale), int(54 * scale)), 0.7 * scale,
+                     score_color(st.last_score), 2)
+    put_text(bgr, f"{t_s:6.1f} s", (w - int(95 * scale), int(26 * scale)), 0.6 * scale)

@@ -34,9 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from hipcam.pose import N_LANDMARKS, PoseSample
+from hipcam.pose import PoseSeries, PoseSeriesBuilder
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
 
 if TYPE_CHECKING:
@@ -64,30 +62,17 @@ class Chunk:
 
 @dataclass
 class ChunkPoses:
-    """What a worker sends back for one chunk (plain arrays: cheap to pickle)."""
+    """What a worker sends back for one chunk (a :class:`PoseSeries`: plain arrays, cheap to pickle)."""
 
     number: int
-    frame_index: np.ndarray  # (n,) int64
-    t_s: np.ndarray  # (n,) float64
-    n_people: np.ndarray  # (n,) int16; 0 = no person
-    image_xy_px: np.ndarray  # (n, 33, 2) float32
-    visibility: np.ndarray  # (n, 33) float32
-    world_xyz_m: np.ndarray  # (n, 33, 3) float32
-    width: int
-    height: int
+    poses: PoseSeries  # the chunk's own frames, as the model gave them
     skipped: int  # damaged frames skipped inside the chunk's own range
     last_index: int  # last readable frame seen (-1: none)
     model_path: str
     seek_fallback: bool  # the seek was unreliable: decoded from the start instead
 
     def __len__(self) -> int:
-        return len(self.t_s)
-
-    def sample(self, i: int) -> PoseSample | None:
-        if self.n_people[i] == 0:
-            return None
-        return PoseSample(self.image_xy_px[i], self.visibility[i], self.world_xyz_m[i],
-                          int(self.n_people[i]))
+        return len(self.poses)
 
 
 def plan_chunks(
@@ -170,11 +155,7 @@ def _pose_chunk(args: tuple[str, str | None, int, Chunk, float]) -> ChunkPoses:
     cap, info, fallback = _position(path, chunk, t0_s)
     est = None
     reader = None
-    idx: list[int] = []
-    ts: list[float] = []
-    people: list[int] = []
-    xy, vis, world = [], [], []
-    width = height = 0
+    builder = PoseSeriesBuilder()
     skipped_before = 0
     stats = ReadStats()
     unreported = 0
@@ -194,19 +175,7 @@ def _pose_chunk(args: tuple[str, str | None, int, Chunk, float]) -> ChunkPoses:
                 unreported = 0
             if i < chunk.own_start:
                 continue  # warm-up frame
-            width, height = img.width, img.height
-            idx.append(i)
-            ts.append(fr.t_s)
-            if sample is None:
-                people.append(0)
-                xy.append(np.full((N_LANDMARKS, 2), np.nan, np.float32))
-                vis.append(np.zeros(N_LANDMARKS, np.float32))
-                world.append(np.full((N_LANDMARKS, 3), np.nan, np.float32))
-            else:
-                people.append(sample.n_people)
-                xy.append(sample.image_xy_px)
-                vis.append(sample.visibility)
-                world.append(sample.world_xyz_m)
+            builder.add(i, fr.t_s, sample)
         _report(unreported)
     finally:
         if reader is not None:
@@ -214,16 +183,10 @@ def _pose_chunk(args: tuple[str, str | None, int, Chunk, float]) -> ChunkPoses:
         cap.release()
         if est is not None:
             est.close()
-    n = len(ts)
     last = chunk.seek_frame + stats.last_index if stats.last_index >= 0 else -1
     return ChunkPoses(
-        number=chunk.number,
-        frame_index=np.asarray(idx, np.int64), t_s=np.asarray(ts, np.float64),
-        n_people=np.asarray(people, np.int16),
-        image_xy_px=np.asarray(xy, np.float32).reshape(n, N_LANDMARKS, 2),
-        visibility=np.asarray(vis, np.float32).reshape(n, N_LANDMARKS),
-        world_xyz_m=np.asarray(world, np.float32).reshape(n, N_LANDMARKS, 3),
-        width=width, height=height, skipped=stats.skipped - skipped_before, last_index=last,
+        number=chunk.number, poses=builder.build(),
+        skipped=stats.skipped - skipped_before, last_index=last,
         model_path=str(est.model_path) if est is not None else str(model_path), seek_fallback=fallback,
     )
 
@@ -268,8 +231,7 @@ def analyse_video_parallel(
     Returns an :class:`~hipcam.pipeline.AnalysisResult`.
     """
     from hipcam.capture import ReadStats, open_video
-    from hipcam.pipeline import analyse_video, finish_analysis, mask_offscreen
-    from hipcam.pose import PoseSeriesBuilder
+    from hipcam.pipeline import analyse_video, finish_analysis
     from hipcam.session import SessionAnalyzer
 
     cap, info = open_video(path)  # validates the file, with analyse_video's error messages
@@ -305,10 +267,9 @@ def analyse_video_parallel(
                     if progress is not None:
                         progress(min(counter.value, total), total)
             for k in range(len(res)):
-                t = float(res.t_s[k])
-                sample = mask_offscreen(res.sample(k), res.width, res.height)
-                builder.add(int(res.frame_index[k]), t, sample)
-                analyzer.push(t, sample)
+                sample = res.poses.sample(k)
+                builder.add(int(res.poses.frame_index[k]), float(res.poses.t_s[k]), sample)
+            analyzer.push_series(res.poses)
             n += len(res)
             stats.skipped += res.skipped
             stats.last_index = max(stats.last_index, res.last_index)

@@ -17,10 +17,6 @@ from hipcam import ANALYSIS_VERSION, __version__
 from hipcam.capture import Frame, ReadStats, ThreadedReader, VideoInfo, iter_frames, open_video
 from hipcam.errors import BadVideoError, NoPersonError
 from hipcam.pose import (
-    L_ANKLE,
-    L_KNEE,
-    R_ANKLE,
-    R_KNEE,
     PoseEstimator,
     PoseSample,
     PoseSeries,
@@ -30,38 +26,14 @@ from hipcam.pose import (
 )
 from hipcam.position import SETUP_ADVICE
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
-from hipcam.session import LEGS, MIN_VISIBILITY, LegResult, SessionAnalyzer
+from hipcam.session import LEGS, LegResult, SessionAnalyzer
 from hipcam.stages import BackgroundStage
 
 SCHEMA = "hipcam.analysis/1"
 #: Fewer detected frames than this fraction produces a warning.
 LOW_DETECTION_FRACTION = 0.8
-#: Landmarks further outside the picture than this fraction of its size are treated as unseen.
-OFFSCREEN_MARGIN = 0.02
 #: A file that ends this many frames (and this fraction) before its header says is "cut off".
 _EARLY_END_FRAMES, _EARLY_END_FRACTION = 5, 0.02
-_LEG_LANDMARKS = {"left": (L_KNEE, L_ANKLE), "right": (R_KNEE, R_ANKLE)}
-
-
-def mask_offscreen(sample: PoseSample | None, width: int, height: int,
-                   margin: float = OFFSCREEN_MARGIN) -> PoseSample | None:
-    """Zero the visibility of landmarks outside the picture.
-
-    MediaPipe extrapolates a whole skeleton even when the feet are out of the frame, sometimes with
-    a high visibility; an angle from a guessed ankle is not a measurement, so such a leg counts as
-    not visible (and the result says so) instead of producing plausible-looking garbage.
-    """
-    if sample is None:
-        return None
-    xy = sample.image_xy_px
-    mx, my = margin * width, margin * height
-    outside = ((xy[:, 0] < -mx) | (xy[:, 0] > width + mx) | (xy[:, 1] < -my) | (xy[:, 1] > height + my)
-               | ~np.isfinite(xy).all(axis=1))
-    if not outside.any():
-        return sample
-    vis = sample.visibility.copy()
-    vis[outside] = 0.0
-    return PoseSample(xy, vis, sample.world_xyz_m, sample.n_people)
 
 
 @dataclass
@@ -123,8 +95,6 @@ def analyse_video(
     pause_break_s: float = DEFAULT_PAUSE_BREAK_S,
     progress: Callable[[int, int], None] | None = None,
     estimator: PoseEstimator | None = None,
-    start_s: float = 0.0,
-    end_s: float | None = None,
 ) -> AnalysisResult:
     """Analyse one video file end to end.
 
@@ -137,7 +107,6 @@ def analyse_video(
     progress : called as ``progress(frames_done, frames_total)``.
     estimator : reuse an already loaded :class:`PoseEstimator` (batch workers); it must be fresh
         for this video's timeline, so pass one only for the first video or after ``reset``.
-    start_s, end_s : analyse only this time window of the video (used by ``--jobs`` chunks).
     """
     cap, info = open_video(path)
     own = estimator is None
@@ -152,27 +121,20 @@ def analyse_video(
         fs = info.fps / stride
         analyzer = SessionAnalyzer(fs, pause_break_s)
         builder = PoseSeriesBuilder()
-        if start_s > 0:
-            cap.set(cv2.CAP_PROP_POS_MSEC, start_s * 1000.0)
         stats = ReadStats()
         reader = ThreadedReader(_rgb_frames(iter_frames(cap, info, stride=stride, stats=stats)))
         total = info.frames
         n = 0
 
-        def post(item: tuple[int, float, PoseSample | None, int, int]) -> None:
-            index, t_s, sample, w, h = item
-            sample = mask_offscreen(sample, w, h)
+        def post(item: tuple[int, float, PoseSample | None]) -> None:
+            index, t_s, sample = item
             builder.add(index, t_s, sample)
             analyzer.push(t_s, sample)
 
         # post-processing runs on its own thread while the model works on the next frame
         stage = BackgroundStage(post, name="hipcam-post")
         for fr, img in reader:
-            if end_s is not None and fr.t_s > end_s:
-                break
-            if fr.t_s < start_s - 1e-6:
-                continue
-            stage.submit((fr.index, fr.t_s, est.detect(img, fr.t_s), img.width, img.height))
+            stage.submit((fr.index, fr.t_s, est.detect(img, fr.t_s)))
             n += 1
             if progress is not None:
                 progress(fr.index + 1, total)
@@ -186,13 +148,12 @@ def analyse_video(
         cap.release()
         if own:
             est.close()
-    return finish_analysis(path, info, n, stride, analyzer, builder, stats, str(est.model_path),
-                           windowed=start_s > 0 or end_s is not None)
+    return finish_analysis(path, info, n, stride, analyzer, builder, stats, str(est.model_path))
 
 
 def finish_analysis(
     path: str | Path, info: VideoInfo, n: int, stride: int, analyzer: SessionAnalyzer,
-    builder: PoseSeriesBuilder, stats: ReadStats, model_path: str, windowed: bool = False,
+    builder: PoseSeriesBuilder, stats: ReadStats, model_path: str,
 ) -> AnalysisResult:
     """The :class:`AnalysisResult` once every frame went through ``analyzer`` and ``builder``.
 
@@ -206,7 +167,7 @@ def finish_analysis(
     det = series.detected
     if not det.any():
         raise NoPersonError(f"{path}: no person found in any of {n} frames")
-    warnings = _read_warnings(stats, info, n, stride, windowed=windowed)
+    warnings = _read_warnings(stats, info, n, stride)
     if det.mean() < LOW_DETECTION_FRACTION:
         warnings.append(f"person found in only {100 * det.mean():.0f}% of frames")
     if series.max_people > 1:
@@ -217,9 +178,7 @@ def finish_analysis(
     if not any(legs[leg].in_position for leg in LEGS):
         warnings.append(f"never in the exercise position, so nothing was counted: {SETUP_ADVICE}")
     for leg in LEGS:
-        knee, ankle = _LEG_LANDMARKS[leg]
-        seen = np.minimum(series.visibility[det, knee], series.visibility[det, ankle]) >= MIN_VISIBILITY
-        frac = float(seen.mean()) if len(seen) else 0.0
+        frac = legs[leg].seen_fraction
         if frac < LOW_DETECTION_FRACTION:
             what = "not visible at all" if frac == 0 else f"visible in only {100 * frac:.0f}% of frames"
             warnings.append(f"{leg} lower leg (knee and ankle) {what}: keep both feet in the picture; "
@@ -232,14 +191,14 @@ def finish_analysis(
     return AnalysisResult(info, n, stride, fs, legs, analyzer.series(), series, model_path, warnings)
 
 
-def _read_warnings(stats: ReadStats, info: VideoInfo, n: int, stride: int, windowed: bool) -> list[str]:
+def _read_warnings(stats: ReadStats, info: VideoInfo, n: int, stride: int) -> list[str]:
     """Warnings about the file itself: damaged frames, an early end, frame rate, length."""
     out: list[str] = []
     if stats.skipped:
         out.append(f"{stats.skipped} damaged frame(s) could not be decoded and were skipped "
                    f"({stats.skipped / info.fps:.1f} s of video)")
     missing = stats.missing_at_end(info)
-    if not windowed and missing >= max(_EARLY_END_FRAMES, _EARLY_END_FRACTION * info.frames):
+    if missing >= max(_EARLY_END_FRAMES, _EARLY_END_FRACTION * info.frames):
         read_s = (stats.last_index + 1) / info.fps
         out.append(f"video ends after {read_s:.1f} s although its header announces "
                    f"{info.duration_s:.1f} s (file cut off or damaged?): partial result")

@@ -90,6 +90,7 @@ class PoseSample:
     visibility: np.ndarray  # (33,) 0..1
     world_xyz_m: np.ndarray  # (33, 3) metres, hip-centred
     n_people: int
+    frame_size_px: tuple[int, int] = (0, 0)  # (width, height) of the picture; 0 = unknown
 
 
 class PoseEstimator:
@@ -165,7 +166,7 @@ class PoseEstimator:
         idx = self._choose(people, w, h)
         xy, vis, world = people[idx]
         self._last_center = xy[[L_HIP, R_HIP]].mean(axis=0)
-        return PoseSample(xy, vis, world, len(people))
+        return PoseSample(xy, vis, world, len(people), (w, h))
 
     def _choose(self, people: list, w: int, h: int) -> int:
         if len(people) == 1:
@@ -210,11 +211,21 @@ class PoseSeries:
     world_xyz_m: np.ndarray  # (N, 33, 3)
     max_people: int = 0
     multi_person_frames: int = 0
+    n_people: np.ndarray | None = None  # (N,) people in view per frame (None: 1 where detected)
+    frame_size_px: tuple[int, int] = (0, 0)  # (width, height) of the picture; 0 = unknown
 
     @property
     def detected(self) -> np.ndarray:
         """Boolean (N,): a person was found in the frame."""
         return np.isfinite(self.image_xy_px[:, L_HIP, 0])
+
+    def sample(self, i: int) -> PoseSample | None:
+        """Frame ``i`` as the :class:`PoseSample` the model gave (None: no person)."""
+        if not np.isfinite(self.image_xy_px[i, L_HIP, 0]):
+            return None
+        n = int(self.n_people[i]) if self.n_people is not None else 1
+        return PoseSample(self.image_xy_px[i], self.visibility[i], self.world_xyz_m[i], max(n, 1),
+                          self.frame_size_px)
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -235,6 +246,8 @@ class PoseSeriesBuilder:
     def __init__(self) -> None:
         self._t = array("d")
         self._index = array("q")
+        self._people = array("h")
+        self.frame_size_px: tuple[int, int] = (0, 0)
         self._blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._n = 0
         self.max_people = 0
@@ -252,8 +265,11 @@ class PoseSeriesBuilder:
         self._t.append(t_s)
         self._index.append(index)
         self._n += 1
+        self._people.append(sample.n_people if sample is not None else 0)
         if sample is None:  # the block is prefilled with NaN / visibility 0
             return
+        if sample.frame_size_px != (0, 0):
+            self.frame_size_px = sample.frame_size_px
         xy, vis, world = self._blocks[-1]
         xy[k] = sample.image_xy_px
         vis[k] = sample.visibility
@@ -286,6 +302,8 @@ class PoseSeriesBuilder:
             image_xy_px=xy, visibility=vis, world_xyz_m=world,
             max_people=self.max_people,
             multi_person_frames=self.multi_person_frames,
+            n_people=np.array(self._people, dtype=np.int16),
+            frame_size_px=self.frame_size_px,
         )
-        self._t, self._index, self._n = array("d"), array("q"), 0
+        self._t, self._index, self._people, self._n = array("d"), array("q"), array("h"), 0
         return series

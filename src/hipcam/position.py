@@ -39,20 +39,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hipcam import pose
+from hipcam.angles import LEG_LANDMARKS, LEGS, MIN_VISIBILITY
 
 KNEE_MIN_DEG, KNEE_MAX_DEG = 50.0, 140.0
 THIGH_MIN_FROM_DOWN_DEG, THIGH_MAX_FROM_DOWN_DEG = 50.0, 130.0
 SHIN_MAX_FROM_DOWN_DEG = 70.0
 TRUNK_MAX_FROM_UP_DEG = 40.0
-#: Landmarks below this visibility are no evidence either way.
-MIN_VISIBILITY = 0.5
 ENTER_S = 1.5
 DEBOUNCE_S = 0.1
 MISSING_EXIT_S = 2.0
 
-LEGS = ("left", "right")
-_LEG_IDX = {"left": (pose.L_HIP, pose.L_KNEE, pose.L_ANKLE),
-            "right": (pose.R_HIP, pose.R_KNEE, pose.R_ANKLE)}
 _DOWN = np.array([0.0, 1.0, 0.0])
 
 #: Advice shown while no leg is in position (``hipcam live``) and in the ``analyse`` warning.
@@ -91,7 +87,8 @@ def position_features(world_xyz_m: np.ndarray, visibility: np.ndarray) -> Positi
     shoulders_seen = np.minimum(vis[..., pose.L_SHOULDER], vis[..., pose.R_SHOULDER]) >= MIN_VISIBILITY
     trunk = np.where(shoulders_seen, trunk, np.nan)
     knee, thigh, shin, seen = {}, {}, {}, {}
-    for leg, (h, k, a) in _LEG_IDX.items():
+    for leg in LEGS:
+        h, k, a = LEG_LANDMARKS[leg].hip, LEG_LANDMARKS[leg].knee, LEG_LANDMARKS[leg].ankle
         hk = w[..., k, :] - w[..., h, :]
         ka = w[..., a, :] - w[..., k, :]
         knee[leg] = _angle_deg(-hk, ka)

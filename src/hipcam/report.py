@@ -122,54 +122,10 @@ def csv_bytes(series: dict[str, np.ndarray]) -> bytes:
 
 
 def plot_png(doc: dict, series: dict[str, np.ndarray], target: int = TARGET_REPS) -> bytes:
-    """Angle vs time per leg with reps marked and coloured by smoothness, as PNG bytes."""
-    import matplotlib
+    """Angle vs time per leg with reps marked and coloured by smoothness, as PNG bytes.
 
-    from hipcam.session import LEGS
+    See :func:`hipcam.plots.angle_png` (kept here for the callers of ``hipcam.report``).
+    """
+    from hipcam.plots import angle_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    t = np.asarray(series["t_s"])
-    fig, axes = plt.subplots(2, 1, figsize=(12, 6.5), sharex=True, constrained_layout=True)
-    for ax, leg in zip(axes, LEGS, strict=True):
-        d = doc["legs"][leg]
-        rel = np.asarray(series[f"{leg}_filtered_deg"]) - np.asarray(series[f"{leg}_rest_deg"])
-        ax.plot(t, np.asarray(series[f"{leg}_angle_deg"]) - np.asarray(series[f"{leg}_rest_deg"]),
-                color="0.75", lw=0.8, label="angle (raw)")
-        ax.plot(t, rel, color="k", lw=1.2, label="angle (filtered)")
-        for k, r in enumerate(d["reps_detail"]):
-            score = r["smoothness_score"]
-            color = _score_color(score)
-            ax.axvspan(r["start_s"], r["end_s"], color=color, alpha=0.25, lw=0)
-            ax.annotate(f"{k + 1}", (r["peak_s"], r["rom_deg"]), textcoords="offset points",
-                        xytext=(0, 3), ha="center", fontsize=7)
-        for g in d["gaps"]:
-            ax.axvspan(g["start_s"], g["end_s"], color="0.5", alpha=0.15, hatch="//", lw=0)
-        title = (f"{leg} leg: {d['reps']} reps, longest set {d['longest_continuous_set']}/{target}"
-                 f", smoothness {_fmt(d['smoothness_score'])}/100, jerky {d['jerky_reps']}"
-                 f" ({d['angle_method']} angle)")
-        ax.set_title(title, fontsize=10, loc="left")
-        ax.set_ylabel("external rotation (°)")
-        ax.grid(alpha=0.3)
-    axes[-1].set_xlabel("time in video (s)")
-    from matplotlib.patches import Patch
-
-    axes[0].legend(handles=[Patch(color=_score_color(90), alpha=0.4, label="smooth rep (≥ 70)"),
-                            Patch(color=_score_color(60), alpha=0.4, label="fair (50–70)"),
-                            Patch(color=_score_color(20), alpha=0.4, label="jerky (< 50)")],
-                   loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, fontsize=8, frameon=False)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def _score_color(score: float | None) -> str:
-    if score is None or not math.isfinite(score):
-        return "#888888"
-    if score >= 70:
-        return "#2ca02c"
-    if score >= 50:
-        return "#ff9f1c"
-    return "#d62728"
+    return angle_png(doc, series, target)

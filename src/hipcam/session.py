@@ -1,29 +1,45 @@
-"""Streaming analysis of a session: pose samples in, per-leg reps, sets and smoothness out.
+"""Streaming analysis of a session: raw pose samples in, per-leg reps, sets and smoothness out.
 
-:class:`SessionAnalyzer` is fed one frame's pose at a time (``push``) and emits an event for every
-finished rep, so ``hipcam live`` and ``hipcam analyse`` share every line of the signal path;
-``analyse`` feeds a whole video and then asks for :meth:`SessionAnalyzer.leg_result`.
+:class:`SessionAnalyzer` owns the whole signal path after the pose model, so ``hipcam live``,
+``hipcam analyse`` (also with ``--jobs``), ``hipcam batch`` and the replay tests feed it the same
+way, one frame's :class:`~hipcam.pose.PoseSample` at a time (``push``), and get the same events:
+:class:`RepEvent` for every finished rep and :class:`SetEndEvent` when a continuous set ends (a
+rest of ``pause_break_s``, :meth:`SessionAnalyzer.break_set`, or the end of the session).
 
-Per frame and leg: the signed 2D shin angle (corrected for camera yaw) or, when the camera looks
-from further than 50° to the side, the 3D shin rotation (see :mod:`hipcam.angles`); legs whose
-knee or ankle visibility is below :data:`MIN_VISIBILITY` count as missing. Then: uniform
-resampling with short-gap bridging, a 3 Hz causal low-pass, the rolling rest angle, and the rep
-detector (:mod:`hipcam.filtering`, :mod:`hipcam.reps`). When a rep ends, and 0.3 s more signal
-is in, its raw angle is low-passed forward-backward at 5 Hz and differentiated; the outward and
-return strokes are cut at the peak and at the speed minima around the rep, each trimmed to where
-its speed exceeds 10% of its peak, and each stroke's speed profile is scored
-(:func:`rep_strokes`, :mod:`hipcam.smoothness`).
+Per frame (:meth:`SessionAnalyzer.push`):
+
+1. **what is seen** — landmarks outside the picture lose their visibility
+   (:func:`hipcam.angles.mask_offscreen`); a leg whose knee or ankle is below
+   :data:`~hipcam.angles.MIN_VISIBILITY` is not measured in that frame;
+2. **in position** — an optional :class:`PositionGate` says, per leg, whether the person is in
+   the exercise position; samples out of position are kept for plots but never counted;
+3. **geometry** — both legs' angles (:func:`hipcam.angles.leg_angles`): the signed 2D shin
+   angle corrected for camera yaw or, when the camera looks from further than 50° to the side,
+   the 3D shin rotation;
+4. **gaps** — uniform resampling; a gap up to :data:`~hipcam.filtering.MAX_GAP_S` is bridged,
+   a longer one is reported in :attr:`LegResult.gaps` (the one gap rule);
+5. a 3 Hz causal low-pass, the rolling rest angle and the rep detector
+   (:mod:`hipcam.filtering`, :mod:`hipcam.reps`); when a rep ends and 0.3 s more signal is in,
+   it is scored (:func:`score_rep`): its raw angle is low-passed forward-backward at 5 Hz and
+   differentiated, the outward and return strokes are cut at the peak and at the speed minima
+   around the rep, trimmed to where their speed exceeds 10% of its peak, and scored
+   (:func:`rep_strokes`, :mod:`hipcam.smoothness`);
+6. **sets** — a rep starting ``pause_break_s`` or more after the previous one's end starts a new
+   set; the set-end event comes as soon as the rest is certain.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from array import array
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
-from hipcam import angles, pose
+from hipcam import angles, pose, position
+from hipcam.angles import LEGS, MIN_VISIBILITY
 from hipcam.filtering import (
     DETECT_CUTOFF_HZ,
     MAX_GAP_S,
@@ -32,30 +48,18 @@ from hipcam.filtering import (
     UniformResampler,
     zero_phase_lowpass,
 )
-from hipcam.position import PositionGate
-from hipcam.reps import (
-    DEFAULT_PAUSE_BREAK_S,
-    Rep,
-    RepDetector,
-    RepSet,
-    RestAngle,
-    group_sets,
-    longest_set,
-)
+from hipcam.reps import DEFAULT_PAUSE_BREAK_S, Rep, RepDetector, RepSet, RestAngle, longest_set
 from hipcam.smoothness import JERKY_BELOW, ldlj, mean_score, sparc, sparc_to_score, stroke_core_range
 
-LEGS = ("left", "right")
-MIN_VISIBILITY = 0.5
+__all__ = ["LEGS", "MIN_VISIBILITY", "LegResult", "PositionGate", "RepEvent", "RepResult",
+           "SessionAnalyzer", "SetEndEvent", "rep_strokes", "score_rep"]
+
 YAW_WINDOW_S = 5.0
-_LEG_IDX = {
-    "left": (pose.L_HIP, pose.L_KNEE, pose.L_ANKLE, pose.R_KNEE),
-    "right": (pose.R_HIP, pose.R_KNEE, pose.R_ANKLE, pose.L_KNEE),
-}
-# resampled channels: 2D signed angle L, R; 3D angle L, R; camera yaw
-_CH_2D = {"left": 0, "right": 1}
-_CH_3D = {"left": 2, "right": 3}
+# resampled channels: 2D signed angle L, R; 3D angle L, R; camera yaw; in-position flag L, R
+_CH_2D = (0, 1)
+_CH_3D = (2, 3)
 _CH_YAW = 4
-_CH_POS = {"left": 5, "right": 6}  # in-position flag (1 = countable)
+_CH_POS = (5, 6)
 _N_CH = 7
 SMOOTH_PAD_S = 0.3
 
@@ -106,7 +110,8 @@ class LegResult:
     reps: list[RepResult]
     sets: list[RepSet]
     method: str  # "2d" or "3d": which angle estimate drove the detector
-    gaps: list[tuple[float, float]] = field(default_factory=list)
+    gaps: list[tuple[float, float]] = field(default_factory=list)  # (start_s, end_s) not seen
+    seen_fraction: float = 1.0  # of the frames with a person, those where the lower leg was seen
     #: (start_s, end_s) stretches in the exercise position (:mod:`hipcam.position`)
     in_position: list[tuple[float, float]] = field(default_factory=list)
 
@@ -155,7 +160,41 @@ class RepEvent:
     leg: str
     result: RepResult
     count: int  # reps of this leg so far
-    current_set: int  # reps in the leg's current continuous set
+    current_set: int  # reps in the leg's current continuous set (this one included)
+    set_number: int = 1  # 1-based number of that set
+    set_start_s: float = 0.0
+    set_smoothness_score: float = float("nan")  # mean score of the current set so far
+    best_set: int = 0  # longest continuous set of this leg so far
+    leg_smoothness_score: float = float("nan")  # mean score of all this leg's reps
+
+
+@dataclass(frozen=True)
+class SetEndEvent:
+    """Emitted when a leg's continuous set ends.
+
+    ``reason``: ``rest`` (no rep for ``pause_break_s``: sent as soon as that is certain),
+    ``manual`` (:meth:`SessionAnalyzer.break_set`) or ``session_end`` (:meth:`~SessionAnalyzer.finish`).
+    """
+
+    leg: str
+    number: int  # 1-based set number
+    set: RepSet
+    reason: str
+    t_s: float  # analysis time at which the end became known
+    smoothness_score: float
+
+
+class PositionGate(Protocol):
+    """Decides, per frame and leg, whether the person is in the exercise position.
+
+    A sample out of position is never counted: it is kept in the series (plots, CSV) but the rep
+    detector sees a gap there (a rep in progress is dropped). ``sample`` has already been masked
+    (off-picture landmarks have visibility 0); ``leg_angles`` holds both legs' raw angles.
+    Returns two booleans in :data:`~hipcam.angles.LEGS` order.
+    """
+
+    def in_position(self, t_s: float, sample: pose.PoseSample,
+                    leg_angles: angles.LegAngles) -> tuple[bool, bool]: ...
 
 
 @dataclass(frozen=True)
@@ -183,7 +222,7 @@ class RepStrokes:
         return self._part(self.back_range)
 
 
-def rep_strokes(angle_deg: np.ndarray, fs_hz: float, rep: Rep,
+def rep_strokes(angle_deg: np.ndarray | array, fs_hz: float, rep: Rep,
                 pad_s: float = SMOOTH_PAD_S) -> RepStrokes:
     """The outward and return strokes' angular-speed profiles (deg/s) of one rep.
 
@@ -220,36 +259,19 @@ def rep_strokes(angle_deg: np.ndarray, fs_hz: float, rep: Rep,
     return RepStrokes(lo, speed, (lo + a + oa, lo + a + ob), (lo + p + ba, lo + p + bb))
 
 
-def frame_angles(sample: pose.PoseSample | None) -> np.ndarray:
-    """Raw per-frame channels: signed 2D angle L/R, 3D angle L/R (deg), camera yaw (deg)."""
-    return np.array(_frame_angles_list(sample))
+def score_rep(angle_deg: np.ndarray | array, fs_hz: float, rep: Rep) -> RepResult:
+    """Smoothness figures of one rep from the leg's raw angle on the analysis grid."""
+    strokes = rep_strokes(angle_deg, fs_hz, rep)
+    out, back = strokes.out_deg_s, strokes.back_deg_s
+    s_out, s_back = sparc(out, fs_hz), sparc(back, fs_hz)
+    score = mean_score([sparc_to_score(s_out), sparc_to_score(s_back)])
+    return RepResult(rep, s_out, s_back, ldlj(out, fs_hz), ldlj(back, fs_hz), score)
 
 
-def _frame_angles_list(sample: pose.PoseSample | None) -> list[float]:
-    """:func:`frame_angles` as a list of floats: the per-frame hot path, without tiny numpy ops.
-
-    Same formulas as :mod:`hipcam.angles` (its ``*_scalar`` variants), values in float64.
-    """
-    out = [math.nan] * _N_CH
-    if sample is None:
-        return out
-    xy = sample.image_xy_px.tolist()
-    vis = sample.visibility.tolist()
-    world = sample.world_xyz_m.tolist()
-    for leg, (hip, knee, ankle, other_knee) in _LEG_IDX.items():
-        if min(vis[knee], vis[ankle]) < MIN_VISIBILITY:
-            continue
-        (ku, kv), (au, av) = xy[knee], xy[ankle]
-        a2 = math.degrees(math.atan2(au - ku, av - kv))
-        out[_CH_2D[leg]] = a2 if xy[other_knee][0] >= ku else -a2
-        out[_CH_3D[leg]] = angles.shin_rotation_3d_deg_scalar(
-            world[hip], world[knee], world[ankle], world[other_knee])
-    (lx, _, lz), (rx, _, rz) = world[pose.L_HIP], world[pose.R_HIP]
-    out[_CH_YAW] = math.degrees(math.atan2(abs(lz - rz), abs(lx - rx)))
-    return out
-
-
+# -- the analyser -------------------------------------------------------------------------------
 class _LegStream:
+    """One leg's state on the analysis grid."""
+
     def __init__(self, fs_hz: float) -> None:
         self.lowpass = CausalLowpass(DETECT_CUTOFF_HZ, fs_hz)
         self.baseline = RestAngle(fs_hz)
@@ -258,57 +280,113 @@ class _LegStream:
         self.raw = array("d")
         self.filtered = array("d")
         self.rest = array("d")
+        self.in_position = array("b")
         self.methods: list[str] = []
         self.reps: list[RepResult] = []
         self.pending: list[Rep] = []  # detected, waiting for the post-rep pad to be scored
+        self.sets: list[RepSet] = []
+        self.set_open = False
+        self.break_after_pending = False  # break_set() came while reps were waiting to be scored
+        self.gaps: list[tuple[float, float]] = []
+        self.gap_first_s: float | None = None  # open run of unseen samples
+        self.gap_last_s = math.nan
+        self.frames_seen = 0
 
 
 class SessionAnalyzer:
-    """Feed pose samples frame by frame; get rep events and, at the end, the whole result.
+    """Feed raw pose samples frame by frame; get rep and set events and, at the end, the result.
 
     Parameters
     ----------
     fs_hz : the analysis rate (the video's frame rate divided by the stride).
     pause_break_s : a rest at least this long ends a continuous set.
-    gate : the exercise-position gate (default: a new :class:`~hipcam.position.PositionGate`);
-        reps count only in position.
+    gate : decides per frame and leg whether the person is in the exercise position (default:
+        a new :class:`hipcam.position.PositionGate`, the one gate of ``analyse``, ``live`` and
+        ``batch``); see :class:`PositionGate`. A gate with an ``accepts(leg, start_s, t_s)``
+        method also vets each finished rep (the position must have held long enough).
     """
 
     def __init__(self, fs_hz: float, pause_break_s: float = DEFAULT_PAUSE_BREAK_S,
                  gate: PositionGate | None = None) -> None:
-        self.gate = gate if gate is not None else PositionGate()
+        if not fs_hz > 0:
+            raise ValueError(f"fs_hz must be positive, got {fs_hz}")
         self.fs_hz = float(fs_hz)
         self.pause_break_s = pause_break_s
+        self.gate: PositionGate = gate if gate is not None else position.PositionGate()
         self._pad = int(round(SMOOTH_PAD_S * self.fs_hz))
         self._resampler = UniformResampler(self.fs_hz, _N_CH, MAX_GAP_S)
         self._legs = {leg: _LegStream(self.fs_hz) for leg in LEGS}
         self._yaw = SortedWindow(max(int(YAW_WINDOW_S * self.fs_hz), 1))
+        self.frames = 0  # frames pushed
+        self.frames_detected = 0  # ... with a person
         self.t_s = array("d")
         self.raw_2d: dict[str, array] = {leg: array("d") for leg in LEGS}
         self.raw_3d: dict[str, array] = {leg: array("d") for leg in LEGS}
         self.yaw_deg = array("d")
 
-    def push(self, t_s: float, sample: pose.PoseSample | None) -> list[RepEvent]:
-        """Add one frame's pose (None when no person was found); return finished reps."""
-        ch = _frame_angles_list(sample)
-        for leg, ok in zip(LEGS, self.gate.in_position(t_s, sample), strict=True):
-            ch[_CH_POS[leg]] = 1.0 if ok else 0.0
-        return self._consume(self._resampler.push(t_s, ch))
+    # -- input ----------------------------------------------------------------------------
+    def push(self, t_s: float, sample: pose.PoseSample | None) -> list[RepEvent | SetEndEvent]:
+        """Add one frame's raw pose (None when no person was found); return the new events."""
+        return self._consume(self._resampler.push(t_s, self._frame_channels(t_s, sample)))
 
-    def finish(self) -> list[RepEvent]:
-        """End of stream: flush held-back samples and score the reps still waiting for their
-        post-rep padding (call once)."""
+    def push_series(self, series: pose.PoseSeries) -> list[RepEvent | SetEndEvent]:
+        """:meth:`push` every frame of a recorded series, in order (replays, ``--jobs`` chunks)."""
+        events: list[RepEvent | SetEndEvent] = []
+        for i in range(len(series)):
+            events += self.push(float(series.t_s[i]), series.sample(i))
+        return events
+
+    def _frame_channels(self, t_s: float, sample: pose.PoseSample | None) -> list[float]:
+        """Steps 1-3 for one frame: the channels to resample (NaN = not measured)."""
+        self.frames += 1
+        out = [math.nan] * _N_CH
+        if sample is None:
+            return out
+        self.frames_detected += 1
+        sample = angles.mask_offscreen(sample)
+        seen = angles.legs_seen(sample.visibility).tolist()
+        a2, a3, yaw = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
+        la = angles.LegAngles(np.array(a2), np.array(a3), np.array(yaw))
+        in_pos = self.gate.in_position(t_s, sample, la)
+        for k, leg in enumerate(LEGS):
+            out[_CH_POS[k]] = 1.0 if in_pos[k] else 0.0
+            if seen[k]:
+                self._legs[leg].frames_seen += 1
+                out[_CH_2D[k]], out[_CH_3D[k]] = a2[k], a3[k]
+        out[_CH_YAW] = yaw
+        return out
+
+    def break_set(self) -> list[SetEndEvent]:
+        """End every open set now (the ``r`` key in ``hipcam live``); the next rep starts a new one.
+
+        A rep already finished but still waiting for its scoring pad belongs to the set it ended.
+        """
+        events: list[SetEndEvent] = []
+        for leg in LEGS:
+            s = self._legs[leg]
+            if s.pending:
+                s.break_after_pending = True
+            elif s.set_open:
+                events.append(self._close_set(leg, "manual"))
+        return events
+
+    def finish(self) -> list[RepEvent | SetEndEvent]:
+        """End of stream: flush held-back samples, score the reps still waiting for their
+        post-rep padding and close the open sets (call once)."""
         events = self._consume(self._resampler.flush())
         for leg in LEGS:
             s = self._legs[leg]
             while s.pending:
                 rep = s.pending.pop(0)
-                if self.gate.accepts(leg, rep.start_s, self.t_s[-1] if self.t_s else rep.end_s):
-                    events.append(self._emit(leg, rep))
+                if self._accepts(leg, rep, self.t_s[-1] if self.t_s else rep.end_s):
+                    events += self._emit(leg, rep)
+            if s.set_open:
+                events.append(self._close_set(leg, "session_end"))
         return events
 
-    def _consume(self, rows: list[tuple[float, np.ndarray]]) -> list[RepEvent]:
-        events = []
+    # -- per grid sample ------------------------------------------------------------------
+    def _consume(self, rows: list[tuple[float, np.ndarray]]) -> list[RepEvent | SetEndEvent]:
+        events: list[RepEvent | SetEndEvent] = []
         for t, row in rows:
             ch = row.tolist()
             self.t_s.append(t)
@@ -316,55 +394,99 @@ class SessionAnalyzer:
                 self._yaw.append(ch[_CH_YAW])
             yaw = self._yaw.median() if len(self._yaw) else 0.0
             self.yaw_deg.append(yaw)
-            for leg in LEGS:
-                a2, a3 = ch[_CH_2D[leg]], ch[_CH_3D[leg]]
+            use_2d = yaw <= angles.MAX_YAW_FOR_2D_DEG
+            for k, leg in enumerate(LEGS):
+                a2, a3 = ch[_CH_2D[k]], ch[_CH_3D[k]]
                 self.raw_2d[leg].append(a2)
                 self.raw_3d[leg].append(a3)
-                if yaw <= angles.MAX_YAW_FOR_2D_DEG:
-                    value, method = angles.correct_foreshortening_deg_scalar(a2, yaw), "2d"
+                if use_2d:
+                    value, method = angles.correct_foreshortening_deg_float(a2, yaw), "2d"
                 else:
                     value, method = a3, "3d"
+                pos = ch[_CH_POS[k]]
                 # a flag interpolated across a change of position is not "in position"
-                pos = ch[_CH_POS[leg]]
                 countable = not math.isfinite(pos) or pos >= 1.0 - 1e-9
-                ev = self._leg_sample(leg, t, value, method, countable)
-                if ev is not None:
-                    events.append(ev)
+                events += self._leg_sample(leg, t, value, method, countable)
         return events
 
     def _leg_sample(self, leg: str, t: float, value: float, method: str,
-                    countable: bool = True) -> RepEvent | None:
+                    countable: bool) -> list[RepEvent | SetEndEvent]:
         s = self._legs[leg]
         s.raw.append(value)
         s.methods.append(method)
-        f = s.lowpass.step(value if countable else math.nan)
+        s.in_position.append(1 if countable else 0)
+        if math.isfinite(value):
+            if s.gap_first_s is not None:
+                s.gaps.append((s.gap_first_s, s.gap_last_s))
+                s.gap_first_s = None
+        else:
+            if s.gap_first_s is None:
+                s.gap_first_s = t
+            s.gap_last_s = t
+        x = value if countable else math.nan
+        f = s.lowpass.step(x)
         rest = s.baseline.step(t, f)
         s.filtered.append(f)
         s.rest.append(rest)
         rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan)
         if rep is not None:
             s.pending.append(rep)
+        events: list[RepEvent | SetEndEvent] = []
         # a rep is scored once SMOOTH_PAD_S of signal after its end is in (or a gap comes)
         if s.pending and (len(s.raw) - 1 >= s.pending[0].end_index + self._pad
                           or not math.isfinite(value)):
             rep = s.pending.pop(0)
-            if self.gate.accepts(leg, rep.start_s, t):
-                return self._emit(leg, rep)
-        return None
+            if self._accepts(leg, rep, t):
+                events += self._emit(leg, rep)
+        if s.set_open and not s.pending:
+            if s.break_after_pending:
+                events.append(self._close_set(leg, "manual"))
+            else:
+                since = self.rest_since_s(leg)
+                if since is not None and since - s.sets[-1].end_s >= self.pause_break_s:
+                    events.append(self._close_set(leg, "rest"))
+        return events
 
-    def _emit(self, leg: str, rep: Rep) -> RepEvent:
+    # -- reps and sets --------------------------------------------------------------------
+    def _accepts(self, leg: str, rep: Rep, t_s: float) -> bool:
+        """The gate's verdict on a finished rep (see :meth:`hipcam.position.PositionGate.accepts`)."""
+        accepts = getattr(self.gate, "accepts", None)
+        return accepts is None or bool(accepts(leg, rep.start_s, t_s))
+
+    def in_position_intervals(self, leg: str) -> list[tuple[float, float]]:
+        """The leg's stretches in the exercise position so far, ``(start_s, end_s)``."""
+        intervals = getattr(self.gate, "intervals", None)
+        if intervals is not None:
+            return list(intervals(leg))
+        return position.flags_to_intervals(np.array(self.t_s), np.array(self._legs[leg].in_position))
+
+    def _emit(self, leg: str, rep: Rep) -> list[RepEvent | SetEndEvent]:
         s = self._legs[leg]
-        res = self._score(s, rep)
+        res = score_rep(s.raw, self.fs_hz, rep)
         s.reps.append(res)
-        sets = group_sets([r.rep for r in s.reps], self.pause_break_s)
-        return RepEvent(leg, res, len(s.reps), sets[-1].reps if sets else 0)
+        events: list[RepEvent | SetEndEvent] = []
+        if s.set_open and rep.start_s - s.sets[-1].end_s >= self.pause_break_s:
+            events.append(self._close_set(leg, "rest"))
+        if not s.set_open:
+            s.sets.append(RepSet(rep.start_s, rep.end_s, 0, len(s.reps) - 1))
+            s.set_open = True
+        cur = s.sets[-1]
+        cur = dataclasses.replace(cur, end_s=rep.end_s, reps=cur.reps + 1)
+        s.sets[-1] = cur
+        set_score = mean_score([r.smoothness_score for r in s.reps[cur.first_rep:]])
+        leg_score = mean_score([r.smoothness_score for r in s.reps])
+        events.append(RepEvent(leg, res, len(s.reps), cur.reps, len(s.sets), cur.start_s, set_score,
+                               longest_set(s.sets), leg_score))
+        return events
 
-    def _score(self, s: _LegStream, rep: Rep) -> RepResult:
-        strokes = rep_strokes(s.raw, self.fs_hz, rep)
-        out, back = strokes.out_deg_s, strokes.back_deg_s
-        s_out, s_back = sparc(out, self.fs_hz), sparc(back, self.fs_hz)
-        score = mean_score([sparc_to_score(s_out), sparc_to_score(s_back)])
-        return RepResult(rep, s_out, s_back, ldlj(out, self.fs_hz), ldlj(back, self.fs_hz), score)
+    def _close_set(self, leg: str, reason: str) -> SetEndEvent:
+        s = self._legs[leg]
+        s.set_open = False
+        s.break_after_pending = False
+        cur = s.sets[-1]
+        score = mean_score([r.smoothness_score for r in s.reps[cur.first_rep:cur.first_rep + cur.reps]])
+        t = self.t_s[-1] if self.t_s else cur.end_s
+        return SetEndEvent(leg, len(s.sets), cur, reason, t, score)
 
     # -- queries --------------------------------------------------------------------------
     def rest_since_s(self, leg: str) -> float | None:
@@ -383,15 +505,31 @@ class SessionAnalyzer:
         return list(self._legs[leg].reps)
 
     def sets(self, leg: str) -> list[RepSet]:
-        return group_sets([r.rep for r in self._legs[leg].reps], self.pause_break_s)
+        """The leg's continuous sets so far (the last one may still be open)."""
+        return list(self._legs[leg].sets)
+
+    def set_open(self, leg: str) -> bool:
+        return self._legs[leg].set_open
+
+    def gaps(self, leg: str) -> list[tuple[float, float]]:
+        """``(start_s, end_s)`` of the stretches the leg was not measured (longer than the
+        bridged :data:`~hipcam.filtering.MAX_GAP_S`), including one still open."""
+        s = self._legs[leg]
+        out = list(s.gaps)
+        if s.gap_first_s is not None:
+            out.append((s.gap_first_s, s.gap_last_s))
+        return out
+
+    def seen_fraction(self, leg: str) -> float:
+        """Of the frames with a person, the fraction in which the leg's knee and ankle were seen."""
+        return self._legs[leg].frames_seen / self.frames_detected if self.frames_detected else 0.0
 
     def leg_result(self, leg: str) -> LegResult:
         s = self._legs[leg]
-        t = np.array(self.t_s)
-        _, gaps = angles.interpolate_short_gaps(t, np.array(s.raw), MAX_GAP_S)
         methods = [m for m, v in zip(s.methods, s.raw, strict=True) if math.isfinite(v)]
         method = max(set(methods), key=methods.count) if methods else "2d"
-        return LegResult(list(s.reps), self.sets(leg), method, gaps, self.gate.intervals(leg))
+        return LegResult(list(s.reps), self.sets(leg), method, self.gaps(leg), self.seen_fraction(leg),
+                         self.in_position_intervals(leg))
 
     def series(self) -> dict[str, np.ndarray]:
         """The per-sample arrays on the analysis grid (for CSV and plots)."""

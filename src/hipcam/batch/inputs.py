@@ -3,6 +3,9 @@
 A manifest is a CSV file with a header row and the columns ``path`` (required), ``patient_id``,
 ``recorded_at`` and ``notes`` (optional, any order, extra columns ignored). Relative paths in it
 are resolved against the manifest's own folder, so a manifest travels with its videos.
+``recorded_at`` is an ISO 8601 date or date and time (``2026-04-01``, ``2026-04-01T09:30``,
+``2026-04-01 09:30:00+02:00``); anything else (``01/04/2026``: January or April?) is refused with
+the manifest's line number rather than guessed.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import glob
 import hashlib
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from hipcam.errors import EXIT_USAGE, HipcamError, InputMissingError
@@ -40,6 +44,27 @@ class VideoEntry:
         """A short, file-name-safe id unique to this path (names the per-video outputs)."""
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(self.path).stem)[:40]
         return f"{stem or 'video'}-{hashlib.sha1(self.path.encode()).hexdigest()[:8]}"
+
+
+def parse_recorded_at(text: str) -> datetime | None:
+    """An ISO 8601 ``recorded_at`` as a naive datetime, in UTC when it has a zone (None when empty).
+
+    Accepts ``YYYY-MM-DD`` with an optional time (``T`` or a space, ``HH:MM[:SS[.fff]]``) and
+    an optional zone (``Z`` or ``±HH:MM``; converted to UTC). Raises :class:`ValueError` for
+    anything else, including day/month orders such as ``01/04/2026`` that cannot be told apart.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) < 10 or text[4] != "-" or text[7] != "-" or not text[:4].isdigit():
+        raise ValueError(f"not an ISO 8601 date (YYYY-MM-DD): {text!r}")
+    try:
+        d = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 date (YYYY-MM-DD): {text!r}") from None
+    if d.tzinfo is not None:
+        d = d.astimezone(timezone.utc).replace(tzinfo=None)
+    return d
 
 
 def is_manifest(arg: str) -> bool:
@@ -100,10 +125,18 @@ def read_manifest(manifest: str | Path) -> list[VideoEntry]:
                         raise HipcamError(f"{mpath}:{line_no}: empty path", EXIT_USAGE)
                     continue  # blank line
                 p = Path(os.path.expanduser(raw))
+                recorded = (row.get("recorded_at") or "").strip()
+                try:
+                    parse_recorded_at(recorded)
+                except ValueError:
+                    raise HipcamError(
+                        f"{mpath}:{line_no}: recorded_at {recorded!r} is not an ISO 8601 date: "
+                        "write YYYY-MM-DD (e.g. 2026-04-01), optionally with a time "
+                        "(2026-04-01T09:30)", EXIT_USAGE) from None
                 entries.append(VideoEntry(
                     path=_abs(p if p.is_absolute() else base / p),
                     patient_id=(row.get("patient_id") or "").strip(),
-                    recorded_at=(row.get("recorded_at") or "").strip(),
+                    recorded_at=recorded,
                     notes=(row.get("notes") or "").strip(),
                     source=str(mpath),
                 ))

@@ -22,7 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="PATH", help="write the hipcam.analysis/1 JSON here ('-' = stdout)")
     p.add_argument("--csv", metavar="PATH", help="write per-frame angles as CSV here")
     p.add_argument("--plot", metavar="PATH", help="write a PNG plot: angle vs time, reps, smoothness")
-    p.add_argument("--annotate", metavar="PATH", help="write an mp4 with skeleton and running counts")
+    p.add_argument("--annotate", metavar="PATH",
+                   help="write an H.264 mp4 with skeleton, counts, angle and last rep's score")
     add_analysis_options(p)
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="split the video into N overlapping chunks analysed in parallel (default 1)")

@@ -230,6 +230,12 @@ def run(args: argparse.Namespace) -> int:
                 client.close()
 
         rows: list[outputs.BatchRow] = []
+        prov = htmlreport.Provenance(
+            settings=[("stride", str(args.stride)), ("pause break", f"{args.pause_break:g} s"),
+                      ("target", str(args.target)), ("model", model.name),
+                      ("analysis version", str(ANALYSIS_VERSION))],
+            pause_break_s=args.pause_break)
+        root = htmlreport.batch_root([e.path for e in entries])
         for e in entries:
             h = hashes[e.path]
             if h.startswith("error:"):
@@ -244,12 +250,12 @@ def run(args: argparse.Namespace) -> int:
                                    from_earlier_run=h not in analysed)
             outputs.write_video_files(out, row)
             if args.report:
-                htmlreport.write_video_page(out, row, args.target)
+                htmlreport.write_video_page(out, row, args.target, prov, root)
             row.slim()
             rows.append(row)
         for r in rows:
             if not r.sha256 and args.report:
-                htmlreport.write_video_page(out, r, args.target)
+                htmlreport.write_video_page(out, r, args.target, prov, root)
 
     n_ok = sum(r.status == "ok" and not r.from_earlier_run for r in rows)
     n_skipped = sum(r.status == "ok" and r.from_earlier_run for r in rows)
@@ -261,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
         totals += (f"; {old_failed} of them failed in an earlier run "
                    f"(--retry-failed analyses {'it' if old_failed == 1 else 'them'} again)")
     summary = outputs.write_summary(out, rows)
-    index = htmlreport.write_report(out, rows, args.target, totals) if args.report else None
+    index = htmlreport.write_report(out, rows, args.target, totals, prov) if args.report else None
     if show:
         for r in failed[:20]:
             print(f"failed: {r.entry.path}: {r.error}", file=sys.stderr)

@@ -110,44 +110,18 @@ def _short(source: str, n: int = 28) -> str:
 
 
 def progress_png(sessions: list[StoredSession], target: int = TARGET_REPS) -> bytes:
-    """Longest continuous set per leg (with the target line) and mean smoothness, per session."""
+    """Longest continuous set per leg (with the target line) and smoothness, per session.
+
+    Drawn by :func:`hipcam.plots.progress_png`, the same plot as the batch report's; a leg with
+    no reps in a session is left out of that session (not drawn as a drop to 0).
+    """
     import datetime as dt
-    import io
 
-    import matplotlib
+    from hipcam.plots import ProgressPoint
+    from hipcam.plots import progress_png as draw
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    colors = {"left": "#1f77b4", "right": "#ff7f0e"}
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, constrained_layout=True)
-    times = [dt.datetime.fromisoformat(s.started_at).astimezone() for s in sessions]
-    for leg in ("left", "right"):
-        best = [s.longest_set[leg] for s in sessions]
-        ax1.plot(times, best, "o-", color=colors[leg], label=f"{leg} leg")
-        pts = [(t, s.smoothness[leg]) for t, s in zip(times, sessions, strict=True)
-               if s.smoothness[leg] is not None]
-        if pts:
-            ax2.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=colors[leg], label=f"{leg} leg")
-    ax1.axhline(target, color="#2ca02c", ls="--", lw=1.5, label=f"goal: {target} in a row")
-    ax1.set_ylim(0, max([target] + [s.longest_set[leg] for s in sessions for leg in ("left", "right")])
-                 * 1.08)
-    ax1.set_ylabel("longest continuous set (reps)")
-    ax1.set_title(f"Progress toward {target} reps in a row ({len(sessions)} sessions)", loc="left")
-    ax1.grid(alpha=0.3)
-    ax1.legend(loc="upper left", fontsize=8)
-    ax2.axhspan(70, 100, color="#2ca02c", alpha=0.08)
-    ax2.axhspan(50, 70, color="#ff9f1c", alpha=0.08)
-    ax2.axhspan(0, 50, color="#d62728", alpha=0.08)
-    ax2.axhline(100, color="0.4", ls=":", lw=1)
-    ax2.set_ylim(0, 105)
-    ax2.set_ylabel("smoothness (0–100)")
-    ax2.set_xlabel("session start")
-    ax2.grid(alpha=0.3)
-    if sessions:
-        ax2.legend(loc="lower left", fontsize=8)
-    fig.autofmt_xdate()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
+    points = [ProgressPoint.from_legs(dt.datetime.fromisoformat(s.started_at).astimezone(),
+                                      str(s.id), s.reps, s.longest_set, s.smoothness)
+              for s in sessions]
+    return draw(points, target, title=f"Progress toward {target} reps in a row "
+                                      f"({len(sessions)} sessions)")

@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -33,9 +33,8 @@ from hipcam.live.calibration import CALIBRATION_S, CalibrationResult, Calibrator
 from hipcam.live.camera import FrameSource, LiveFrame
 from hipcam.live.coach import Coach, CoachMessage
 from hipcam.pose import PoseEstimator, PoseSample
-from hipcam.reps import DEFAULT_PAUSE_BREAK_S
-from hipcam.session import LEGS, RepEvent, SessionAnalyzer
-from hipcam.smoothness import mean_score
+from hipcam.reps import DEFAULT_PAUSE_BREAK_S, longest_set
+from hipcam.session import LEGS, RepEvent, SessionAnalyzer, SetEndEvent
 from hipcam.storage import SessionStore, StoredRep
 
 WINDOW_NAME = "hipcam live"
@@ -67,19 +66,6 @@ class LiveConfig:
 
 
 @dataclass
-class _LegLive:
-    count: int = 0
-    set_number: int = 0
-    set_open: bool = False
-    set_reps: int = 0
-    set_start_s: float = 0.0
-    set_scores: list[float] = field(default_factory=list)
-    last_end_s: float = -math.inf
-    best_set: int = 0
-    scores: list[float] = field(default_factory=list)
-
-
-@dataclass
 class LiveOutcome:
     """What a finished session reports back (for the command and the benchmark)."""
 
@@ -99,23 +85,12 @@ def _local_midnight_utc_iso() -> str:
     return midnight.astimezone(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _rest_since_s(analyzer: SessionAnalyzer, leg: str) -> float | None:
-    """Earliest time the leg's next rep could start, or None while a rep is in progress.
-
-    Once that is ``pause_break_s`` past the last rep the set has ended for sure.
-    """
-    if not analyzer.t_s:
-        return None
-    return analyzer.rest_since_s(leg)
-
-
 class LiveSession:
     """Run one live session; see the module docstring."""
 
     def __init__(self, cfg: LiveConfig) -> None:
         self.cfg = cfg
         self.render_hud = cfg.window if cfg.render_hud is None else cfg.render_hud
-        self.legs = {leg: _LegLive() for leg in LEGS}
         self.hud = hudmod.HudState(target=cfg.target)
         self.coach = Coach()
         self.store: SessionStore | None = None
@@ -150,82 +125,61 @@ class LiveSession:
             self._emit({"event": "warning", "kind": m.kind, "leg": m.leg, "message": m.text,
                         "t_s": round(self._last_t, 3)})
 
-    # -- reps and sets --------------------------------------------------------------------
+    # -- reps and sets (kept by the analyser; here they are shown, stored and announced) ---------
+    def _on_event(self, ev: RepEvent | SetEndEvent) -> None:
+        if isinstance(ev, SetEndEvent):
+            self._on_set_end(ev)
+        else:
+            self._on_rep(ev)
+
     def _on_rep(self, ev: RepEvent) -> None:
         leg, res = ev.leg, ev.result
         r = res.rep
-        L = self.legs[leg]
-        if L.set_open and r.start_s - L.last_end_s >= self.cfg.pause_break_s:
-            self._end_set(leg, "rest")
-        if not L.set_open:
-            L.set_number += 1
-            L.set_open, L.set_reps, L.set_start_s, L.set_scores = True, 0, r.start_s, []
-        L.set_reps += 1
-        L.count = ev.count
-        L.last_end_s = r.end_s
-        L.best_set = max(L.best_set, L.set_reps)
-        L.set_scores.append(res.smoothness_score)
-        L.scores.append(res.smoothness_score)
         h = self.hud.legs[leg]
-        h.count, h.current_set = L.count, L.set_reps
-        h.best_set_today = max(h.best_set_today, L.set_reps)
+        h.count, h.current_set = ev.count, ev.current_set
+        h.best_set_today = max(h.best_set_today, ev.current_set)
         h.last_rom_deg = float(r.peak_deg)
         h.last_score = float(res.smoothness_score) if math.isfinite(res.smoothness_score) else None
-        rep = StoredRep(leg, L.count, L.set_number, r.start_s, r.peak_s, r.end_s, float(r.peak_deg),
+        rep = StoredRep(leg, ev.count, ev.set_number, r.start_s, r.peak_s, r.end_s, float(r.peak_deg),
                         res.smoothness_score, res.sparc, res.ldlj, res.jerky)
-        set_score = mean_score(L.set_scores)
-        leg_score = mean_score(L.scores)
-        self._stored_reps.append((rep, L.set_reps, L.set_start_s, set_score, L.best_set, leg_score))
+        row = (rep, ev.current_set, ev.set_start_s, ev.set_smoothness_score, ev.best_set,
+               ev.leg_smoothness_score)
+        self._stored_reps.append(row)
         if self.store is not None and self.session_id is not None:
-            self.store.add_rep(self.session_id, rep, L.set_reps, L.set_start_s, set_score, L.best_set,
-                               leg_score)
+            self.store.add_rep(self.session_id, *row)
         d = res.to_dict()
-        self._emit({"event": "rep", "leg": leg, "count": L.count, "set": L.set_number,
-                    "current_set": L.set_reps, "analysis_current_set": ev.current_set,
+        self._emit({"event": "rep", "leg": leg, "count": ev.count, "set": ev.set_number,
+                    "current_set": ev.current_set,
                     "t_s": round(self._last_t, 3), **{k: d[k] for k in (
                         "start_s", "peak_s", "end_s", "duration_s", "rom_deg", "smoothness_score",
                         "sparc", "ldlj", "jerky")}})
         self.audio.tick()
-        if L.set_reps % 10 == 0:
-            self.audio.say(f"{leg} {L.set_reps}")
+        if ev.current_set % 10 == 0:
+            self.audio.say(f"{leg} {ev.current_set}")
         self._coach(self.coach.rep(leg, res))
 
-    def _end_set(self, leg: str, reason: str) -> None:
-        L = self.legs[leg]
-        if not L.set_open:
-            return
-        L.set_open = False
-        score = mean_score(L.set_scores)
-        self._emit({"event": "set_end", "leg": leg, "set": L.set_number, "reps": L.set_reps,
-                    "start_s": round(L.set_start_s, 3), "end_s": round(L.last_end_s, 3),
+    def _on_set_end(self, ev: SetEndEvent) -> None:
+        score = ev.smoothness_score
+        self._emit({"event": "set_end", "leg": ev.leg, "set": ev.number, "reps": ev.set.reps,
+                    "start_s": round(ev.set.start_s, 3), "end_s": round(ev.set.end_s, 3),
                     "smoothness_score": round(score, 1) if math.isfinite(score) else None,
-                    "reason": reason, "t_s": round(self._last_t, 3)})
-        if reason != "session_end":
-            self.audio.say(f"{leg} set done, {L.set_reps} reps")
-        self.hud.legs[leg].current_set = 0
-
-    def _check_rests(self) -> None:
-        assert self.analyzer is not None
-        for leg in LEGS:
-            L = self.legs[leg]
-            if not L.set_open:
-                continue
-            since = _rest_since_s(self.analyzer, leg)
-            if since is not None and since - L.last_end_s >= self.cfg.pause_break_s:
-                self._end_set(leg, "rest")
+                    "reason": ev.reason, "t_s": round(ev.t_s, 3)})
+        if ev.reason != "session_end":
+            self.audio.say(f"{ev.leg} set done, {ev.set.reps} reps")
+        self.hud.legs[ev.leg].current_set = 0
 
     def new_set(self) -> None:
         """The ``r`` key: close every open set; the next rep starts a new one."""
-        for leg in LEGS:
-            self._end_set(leg, "manual")
+        if self.analyzer is not None:
+            for ev in self.analyzer.break_set():
+                self._on_event(ev)
 
     # -- frames ---------------------------------------------------------------------------
     def _push(self, t_s: float, sample: PoseSample | None) -> None:
         assert self.analyzer is not None
         for ev in self.analyzer.push(t_s, sample):
-            self._on_rep(ev)
+            self._on_event(ev)
         self._coach(self.coach.frame(t_s, sample))
-        self._check_rests()
 
     def _calibrate(self, calib: Calibrator, held: list, t_s: float, sample: PoseSample | None,
                    final: bool = False) -> None:
@@ -365,7 +319,8 @@ class LiveSession:
                 cv2.waitKey(1)
         outcome = self._finalize(status, src, processed, latencies, inference)
         if status == "camera_lost":
-            done = ", ".join(f"{leg} {self.legs[leg].count}" for leg in LEGS)
+            done = ", ".join(f"{leg} {len(self.analyzer.reps(leg)) if self.analyzer else 0}"
+                             for leg in LEGS)
             saved = f"session {self.session_id} saved" if self.session_id is not None else "not stored"
             raise CameraError(f"camera lost after {self._last_t - (self._first_t or 0):.1f} s "
                               f"({src.error or 'no frames'}); reps so far: {done}; {saved}")
@@ -413,9 +368,7 @@ class LiveSession:
         src.close()
         if self.analyzer is not None and (self.calibration is not None or self.cfg.calibration_s <= 0):
             for ev in self.analyzer.finish():
-                self._on_rep(ev)
-        for leg in LEGS:
-            self._end_set(leg, "session_end")
+                self._on_event(ev)
         duration = (self._last_t - self._first_t) if self._first_t is not None else 0.0
         if self.store is not None and self.session_id is not None:
             for row in self._stored_reps:  # re-write all: a rep interrupted mid-commit is not lost
@@ -432,7 +385,8 @@ class LiveSession:
             "frames_captured": src.frames_captured, "frames_processed": processed,
             "frames_dropped": src.dropped, "target_reps": self.cfg.target,
             "calibration": self.calibration.to_dict() if self.calibration else None,
-            "live_sets": {leg: {"sets": self.legs[leg].set_number, "best_set": self.legs[leg].best_set}
+            "live_sets": {leg: {"sets": len(self.analyzer.sets(leg)) if self.analyzer else 0,
+                                "best_set": longest_set(self.analyzer.sets(leg)) if self.analyzer else 0}
                           for leg in LEGS},
             "latency_ms": _pcts(latencies), "inference_ms": _pcts(inference),
             "legs": legs,

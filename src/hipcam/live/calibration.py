@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hipcam import pose
-from hipcam.session import LEGS, MIN_VISIBILITY, frame_angles
+from hipcam import angles, pose
+from hipcam.angles import LEG_LANDMARKS, LEGS, MIN_VISIBILITY
 
 #: Length of the calibration window.
 CALIBRATION_S = 2.0
@@ -26,7 +26,6 @@ MIN_SHIN_FRACTION = 0.08
 MAX_STILL_SPREAD_DEG = 4.0
 _EDGE_FRACTION = 0.01
 
-_JOINTS = {"left": (pose.L_KNEE, pose.L_ANKLE), "right": (pose.R_KNEE, pose.R_ANKLE)}
 
 
 @dataclass
@@ -59,8 +58,8 @@ def check_framing(samples: list[pose.PoseSample | None], width: int, height: int
 
     xy = np.stack([s.image_xy_px for s in found])  # (m, 33, 2)
     vis = np.stack([s.visibility for s in found])
-    knees = [pose.L_KNEE, pose.R_KNEE]
-    ankles = [pose.L_ANKLE, pose.R_ANKLE]
+    knees = [LEG_LANDMARKS[leg].knee for leg in LEGS]
+    ankles = [LEG_LANDMARKS[leg].ankle for leg in LEGS]
 
     def inside(idx: list[int]) -> np.ndarray:
         p = xy[:, idx]
@@ -115,7 +114,10 @@ class Calibrator:
             return CalibrationResult(False, problems)
         rest: dict[str, float | None] = {}
         still = True
-        chans = np.stack([frame_angles(s)[:2] for s in samples])  # signed 2D angle L, R
+        found = [s for s in samples if s is not None]
+        a2 = angles.leg_angles(np.stack([s.image_xy_px for s in found]),
+                               np.stack([s.world_xyz_m for s in found])).angle_2d_deg
+        chans = np.where(angles.legs_seen(np.stack([s.visibility for s in found])), a2, np.nan)
         for k, leg in enumerate(LEGS):
             a = chans[:, k][np.isfinite(chans[:, k])]
             if a.size == 0:
@@ -125,7 +127,6 @@ class Calibrator:
             if p90 - p10 > MAX_STILL_SPREAD_DEG:
                 still = False
             rest[leg] = float(p50 if p90 - p10 <= MAX_STILL_SPREAD_DEG else p10)
-        found = [s for s in samples if s is not None]
-        shin = float(np.median([np.linalg.norm(s.image_xy_px[a] - s.image_xy_px[k])
-                                for s in found for k, a in _JOINTS.values()]))
+        shin = float(np.median([np.linalg.norm(s.image_xy_px[j.ankle] - s.image_xy_px[j.knee])
+                                for s in found for j in LEG_LANDMARKS.values()]))
         return CalibrationResult(True, [], rest, still, shin)

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from hipcam import pose
-from hipcam.session import LEGS, MIN_VISIBILITY, RepResult
+from hipcam.angles import LEG_LANDMARKS, LEGS, MIN_VISIBILITY
+from hipcam.session import RepResult
 
 TOO_FAST_S = 1.0
 MAX_KNEE_TRAVEL = 0.25
 NOT_VISIBLE_S = 1.0
 _HISTORY_S = 20.0
-_IDX = {"left": (pose.L_KNEE, pose.L_ANKLE), "right": (pose.R_KNEE, pose.R_ANKLE)}
+_IDX = {leg: (j.knee, j.ankle) for leg, j in LEG_LANDMARKS.items()}
 
 
 @dataclass(frozen=True)

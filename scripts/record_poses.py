@@ -1,0 +1,52 @@
+"""Record the pose-replay test tier: the real pose model over the sample videos and their
+awkward variants, stored small under ``tests/data/poses/`` (see ``tests/replay.py``).
+
+Usage: python scripts/record_poses.py [NAME ...]     (default: every sample and variant)
+
+Re-run it after changing the pose model, ``sample_videos/`` or the awkward variants; the replay
+tests then pin the analyser against what the model really returns. Prints, per recording, the
+counts found and the rendered truth.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+import replay  # noqa: E402  (tests/replay.py: the storage format and the variants)
+
+from hipcam.pipeline import analyse_video  # noqa: E402
+
+
+def record(name: str, tmp: Path) -> None:
+    if name in replay.AWKWARD:
+        sample, kind = replay.AWKWARD[name]
+        video = tmp / f"{name}.mp4"
+        replay.make_awkward_video(replay.SAMPLES_DIR / f"{sample}.mp4", video, kind)
+    else:
+        sample, video = name, replay.SAMPLES_DIR / f"{name}.mp4"
+    result = analyse_video(video)
+    dst = replay.POSES_DIR / f"{name}.npz"
+    replay.save_series(dst, result.pose, result.video.fps, result.stride)
+    want = replay.truth(sample)["truth"]
+    got = {leg: len(result.legs[leg].reps) for leg in ("left", "right")}
+    exp = {leg: len(want[leg]["rep_intervals_s"]) for leg in ("left", "right")}
+    print(f"{name:24s} {dst.stat().st_size / 1024:7.0f} KiB  reps {got}  truth {exp}  "
+          f"warnings {result.warnings}", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    names = argv or sorted(p.stem for p in replay.SAMPLES_DIR.glob("*.mp4")
+                           if p.with_suffix(".json").exists()) + sorted(replay.AWKWARD)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            record(name, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

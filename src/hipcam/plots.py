@@ -1,0 +1,182 @@
+"""Every plot hipcam draws (matplotlib, PNG bytes), in one place with one look.
+
+- :func:`angle_png`: one video's rotation angle over time per leg, reps shaded by smoothness band
+  (``analyse --plot``, the batch report's video pages).
+- :func:`progress_png`: the longest continuous set and smoothness per recording or session, toward
+  the target (``history --plot``, the batch report's patient pages).
+
+Legs keep their colours (:mod:`hipcam.colors`) and smoothness its bands. A leg that was not
+exercised (no reps) is never drawn as 0: it is left out of progress lines (no false drops) and its
+angle panel keeps a fixed scale (no ±3° of tracking jitter blown up to look like movement).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from hipcam.colors import LEG_HEX, SCORE_HEX, SCORE_LABELS, score_hex
+
+LEGS = ("left", "right")
+#: An angle panel shows at least this range (degrees, rest-relative), whatever the data.
+MIN_ANGLE_RANGE_DEG = (-10.0, 40.0)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig, dpi: int = 100) -> bytes:
+    plt = _pyplot()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+def _fmt(x: float | None, spec: str = ".0f") -> str:
+    x = _finite(x)
+    return "–" if x is None else format(x, spec)
+
+
+def _band_legend(ax, loc: str = "lower right", **kw) -> None:
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=SCORE_HEX[b], alpha=0.4, label=SCORE_LABELS[b])
+                       for b in ("smooth", "fair", "jerky")], loc=loc, fontsize=8, frameon=False, **kw)
+
+
+# ---------------------------------------------------------------------------------------------
+# one video
+
+
+def angle_png(doc: dict, series: dict[str, np.ndarray], target: int = 100) -> bytes:
+    """Angle vs time per leg (from a ``hipcam.analysis/1`` document and its per-sample series).
+
+    Each rep is shaded in its smoothness band's colour and numbered; gaps (leg not seen) hatched.
+    """
+    plt = _pyplot()
+    t = np.asarray(series["t_s"], dtype=float)
+    fig, axes = plt.subplots(2, 1, figsize=(12, 6.5), sharex=True, constrained_layout=True)
+    for ax, leg in zip(axes, LEGS, strict=True):
+        d = doc["legs"][leg]
+        rest = np.asarray(series[f"{leg}_rest_deg"], dtype=float)
+        raw = np.asarray(series[f"{leg}_angle_deg"], dtype=float) - rest
+        rel = np.asarray(series[f"{leg}_filtered_deg"], dtype=float) - rest
+        exercised = d["reps"] > 0
+        ax.plot(t, raw, color="0.78", lw=0.8, label="angle (raw)")
+        ax.plot(t, rel, color=LEG_HEX[leg] if exercised else "0.55", lw=1.6, label="angle (filtered)")
+        for k, r in enumerate(d["reps_detail"]):
+            ax.axvspan(r["start_s"], r["end_s"], color=score_hex(r["smoothness_score"]), alpha=0.25, lw=0)
+            ax.annotate(f"{k + 1}", (r["peak_s"], r["rom_deg"]), textcoords="offset points",
+                        xytext=(0, 3), ha="center", fontsize=7)
+        for g in d["gaps"]:
+            ax.axvspan(g["start_s"], g["end_s"], color="0.5", alpha=0.15, hatch="//", lw=0)
+        finite = rel[np.isfinite(rel)]
+        lo = min(MIN_ANGLE_RANGE_DEG[0], float(finite.min()) - 2) if finite.size else MIN_ANGLE_RANGE_DEG[0]
+        hi = max(MIN_ANGLE_RANGE_DEG[1], float(finite.max()) + 5) if finite.size else MIN_ANGLE_RANGE_DEG[1]
+        ax.set_ylim(lo, hi)
+        if exercised:
+            title = (f"{leg} leg: {d['reps']} reps, longest set {d['longest_continuous_set']}/{target}, "
+                     f"smoothness {_fmt(d['smoothness_score'])}/100, jerky {d['jerky_reps']} "
+                     f"({d['angle_method']} angle)")
+        else:
+            title = f"{leg} leg: not exercised (no reps)"
+        ax.set_title(title, fontsize=10, loc="left", color="black" if exercised else "0.4")
+        ax.spines["left"].set_color(LEG_HEX[leg])
+        ax.spines["left"].set_linewidth(3)
+        ax.set_ylabel("external rotation (°)")
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("time in video (s)")
+    _band_legend(axes[0], loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3)
+    return _png(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# progress over recordings / sessions
+
+
+@dataclass
+class ProgressPoint:
+    """One recording or live session as the progress plot sees it.
+
+    ``longest_set[leg]`` / ``smoothness[leg]`` are None when the leg was not exercised (no reps)
+    or had no score.
+    """
+
+    when: datetime | None
+    label: str
+    longest_set: dict[str, int | None] = field(default_factory=dict)
+    smoothness: dict[str, float | None] = field(default_factory=dict)
+
+    @classmethod
+    def from_legs(cls, when: datetime | None, label: str, reps: dict[str, int | None],
+                  longest_set: dict[str, int | None], smoothness: dict[str, float | None]
+                  ) -> ProgressPoint:
+        """Build a point; a leg with no reps gets None everywhere (not exercised, not 0)."""
+        ex = {leg: bool(reps.get(leg)) for leg in LEGS}
+        return cls(when, label,
+                   {leg: (int(longest_set[leg]) if ex[leg] and longest_set.get(leg) is not None
+                          else None) for leg in LEGS},
+                   {leg: (_finite(smoothness.get(leg)) if ex[leg] else None) for leg in LEGS})
+
+
+def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str | None = None) -> bytes:
+    """Longest continuous set per leg toward ``target``, and smoothness, per recording (PNG).
+
+    The x axis is the date when every point has one, else the order. A leg not exercised in a
+    recording has no point there (its line joins the recordings where it was exercised).
+    """
+    plt = _pyplot()
+    use_dates = bool(points) and all(p.when is not None for p in points)
+    xs = [p.when for p in points] if use_dates else list(range(1, len(points) + 1))
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, constrained_layout=True)
+    top = float(target)
+    for leg in LEGS:
+        best = [(x, p.longest_set.get(leg)) for x, p in zip(xs, points, strict=True)
+                if p.longest_set.get(leg) is not None]
+        if best:
+            ax1.plot([b[0] for b in best], [b[1] for b in best], "o-", color=LEG_HEX[leg], lw=2,
+                     label=f"{leg} leg")
+            top = max(top, max(float(b[1]) for b in best))
+        sm = [(x, p.smoothness.get(leg)) for x, p in zip(xs, points, strict=True)
+              if p.smoothness.get(leg) is not None]
+        if sm:
+            ax2.plot([s[0] for s in sm], [s[1] for s in sm], "o-", color=LEG_HEX[leg], lw=2,
+                     label=f"{leg} leg")
+    ax1.axhline(target, color="0.25", ls="--", lw=1.2, label=f"goal: {target} in a row")
+    ax1.set_ylim(0, top * 1.08)
+    ax1.set_ylabel("longest continuous set (reps)")
+    ax1.set_title(title or f"Progress toward {target} reps in a row ({len(points)} recordings)",
+                  loc="left", fontsize=10)
+    ax1.legend(loc="upper left", fontsize=8)
+    for band, (lo, hi) in (("smooth", (70, 100)), ("fair", (50, 70)), ("jerky", (0, 50))):
+        ax2.axhspan(lo, hi, color=SCORE_HEX[band], alpha=0.09, lw=0)
+    ax2.set_ylim(0, 102)
+    ax2.set_ylabel("smoothness (0–100)")
+    ax2.set_title("Smoothness (green ≥ 70 smooth, amber 50–70 fair, red < 50 jerky)", loc="left",
+                  fontsize=10)
+    if any(p.smoothness.get(leg) is not None for p in points for leg in LEGS):
+        ax2.legend(loc="lower left", fontsize=8)
+    ax2.set_xlabel("recording date" if use_dates else "recording (in order)")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+    if use_dates:
+        fig.autofmt_xdate()
+    elif points:
+        ax2.set_xticks(xs)
+    return _png(fig, dpi=90)

@@ -1,0 +1,119 @@
+"""The pose-replay test tier: recorded pose series of the sample videos, stored small.
+
+``scripts/record_poses.py`` runs the real pose model over ``sample_videos/*.mp4`` and over
+"awkward" variants made from them (:func:`make_awkward_video`: cropped halfway down the shins,
+one leg occluded for a while, stretches of blank frames), and stores what the model returned
+(:func:`save_series`) under ``tests/data/poses/``. Tests replay those series through
+:class:`hipcam.session.SessionAnalyzer` (:func:`replay`) in milliseconds instead of re-running
+the model for minutes.
+
+Storage: the 17 landmarks hipcam and the position gate can use (nose, shoulders, elbows, wrists,
+hips, knees, ankles, heels, feet), float32, compressed; the others are NaN (visibility 0) on load.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from hipcam.pose import N_LANDMARKS, PoseSeries
+from hipcam.session import SessionAnalyzer
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES_DIR = ROOT / "sample_videos"
+POSES_DIR = Path(__file__).resolve().parent / "data" / "poses"
+#: Landmarks kept in the recordings.
+KEPT = np.array([0, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32])
+
+#: Awkward variants of a sample: name -> (sample, kind). See :func:`make_awkward_video`.
+AWKWARD = {
+    "both_legs_cropped": ("both_legs", "cropped"),
+    "both_legs_occluded": ("both_legs", "occluded"),
+    "pause_break_gaps": ("pause_break", "gaps"),
+}
+
+
+def save_series(path: Path, series: PoseSeries, fps: float, stride: int = 1) -> None:
+    """Write a recorded series (the kept landmarks only) as a compressed ``.npz``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path, t_s=series.t_s, frame_index=series.frame_index.astype(np.int32),
+        image_xy_px=series.image_xy_px[:, KEPT].astype(np.float32),
+        visibility=series.visibility[:, KEPT].astype(np.float16),
+        world_xyz_m=series.world_xyz_m[:, KEPT].astype(np.float32),
+        n_people=(series.n_people if series.n_people is not None
+                  else series.detected.astype(np.int16)),
+        frame_size_px=np.array(series.frame_size_px), fps=np.array(fps), stride=np.array(stride))
+
+
+def load_series(name: str) -> tuple[PoseSeries, float]:
+    """A recorded series by name (``both_legs``, ``both_legs_cropped``…) and its analysis rate."""
+    with np.load(POSES_DIR / f"{name}.npz") as z:
+        n = len(z["t_s"])
+        xy = np.full((n, N_LANDMARKS, 2), np.nan, np.float32)
+        vis = np.zeros((n, N_LANDMARKS), np.float32)
+        world = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
+        xy[:, KEPT], vis[:, KEPT], world[:, KEPT] = z["image_xy_px"], z["visibility"], z["world_xyz_m"]
+        people = z["n_people"].astype(np.int16)
+        series = PoseSeries(z["t_s"], z["frame_index"].astype(np.int64), xy, vis, world,
+                            int(people.max(initial=0)), int((people > 1).sum()), people,
+                            tuple(int(v) for v in z["frame_size_px"]))
+        return series, float(z["fps"]) / int(z["stride"])
+
+
+def recorded_names() -> list[str]:
+    return sorted(p.stem for p in POSES_DIR.glob("*.npz"))
+
+
+def truth(name: str) -> dict:
+    """The rendered ground truth of a sample (``sample_videos/<name>.json``)."""
+    return json.loads((SAMPLES_DIR / f"{name}.json").read_text())
+
+
+def replay(name: str, pause_break_s: float = 3.0, **kwargs: object) -> SessionAnalyzer:
+    """A finished analyser fed with the recorded series ``name``, frame by frame."""
+    series, fs = load_series(name)
+    an = SessionAnalyzer(fs, pause_break_s, **kwargs)  # type: ignore[arg-type]
+    an.push_series(series)
+    an.finish()
+    return an
+
+
+# -- awkward videos ------------------------------------------------------------------------------
+def make_awkward_video(src: Path, dst: Path, kind: str) -> None:
+    """Write a damaged copy of a sample video (same frame rate and length).
+
+    * ``cropped`` — the bottom of the picture is cut halfway down the shins (the picture is
+      shorter; the model still "sees" whole legs and guesses the ankles below it);
+    * ``occluded`` — a grey box hides the person's left lower leg from 5 s to 9 s;
+    * ``gaps`` — blank frames from 3.0–3.5 s (0.5 s) and 12–14 s (2 s).
+    """
+    import cv2
+
+    cap = cv2.VideoCapture(str(src))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    out_h = int(h * 0.8) if kind == "cropped" else h
+    out = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, out_h))
+    i = 0
+    try:
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            t = i / fps
+            if kind == "cropped":
+                frame = np.ascontiguousarray(frame[:out_h])
+            elif kind == "occluded" and 5.0 <= t < 9.0:
+                frame = frame.copy()
+                # the person's left leg is on the image right in these front-ish views
+                frame[int(0.55 * h):, int(0.5 * w):] = 128
+            elif kind == "gaps" and (3.0 <= t < 3.5 or 12.0 <= t < 14.0):
+                frame = np.zeros_like(frame)
+            out.write(frame)
+            i += 1
+    finally:
+        cap.release()
+        out.release()

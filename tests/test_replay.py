@@ -1,0 +1,128 @@
+"""Counting and scoring on what the real pose model returned for the sample videos, replayed.
+
+The series were recorded by ``scripts/record_poses.py`` (real model, real frames); replaying them
+through :class:`~hipcam.session.SessionAnalyzer` takes milliseconds, so every counting and scoring
+check on the samples lives here, and the real-model end-to-end tests (marked ``slow``) only check
+that the recording is still what the model returns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import replay
+
+from hipcam.session import LEGS, RepEvent, SessionAnalyzer, SetEndEvent
+
+SAMPLES = sorted(n for n in replay.recorded_names() if n not in replay.AWKWARD)
+pytestmark = pytest.mark.skipif(not SAMPLES, reason="no recorded poses: run scripts/record_poses.py")
+
+
+@pytest.fixture(scope="module")
+def analysed() -> dict[str, SessionAnalyzer]:
+    return {name: replay.replay(name) for name in SAMPLES}
+
+
+def test_every_sample_is_recorded():
+    videos = sorted(p.stem for p in replay.SAMPLES_DIR.glob("*.mp4") if p.with_suffix(".json").exists())
+    assert SAMPLES == videos
+    assert set(replay.AWKWARD) <= set(replay.recorded_names())
+
+
+@pytest.mark.parametrize("leg", LEGS)
+def test_counts_and_longest_set_exact_on_every_sample(analysed, leg):
+    for name, an in analysed.items():
+        want = replay.truth(name)["truth"][leg]
+        res = an.leg_result(leg)
+        assert len(res.reps) == len(want["rep_intervals_s"]), (name, leg)
+        assert res.longest_continuous_set == want["longest_continuous_set"], (name, leg)
+        assert [s.reps for s in res.sets] == [s["reps"] for s in want["sets"]], (name, leg)
+
+
+def test_detected_reps_line_up_with_true_intervals(analysed):
+    for name, an in analysed.items():
+        for leg in LEGS:
+            want = replay.truth(name)["truth"][leg]["rep_intervals_s"]
+            for r, (t0, t1) in zip(an.reps(leg), want, strict=True):
+                assert abs(r.rep.peak_s - (t0 + t1) / 2) < 0.35 * (t1 - t0), (name, leg)
+                assert r.rep.start_s < (t0 + t1) / 2 < r.rep.end_s, (name, leg)
+
+
+def _scores(analysed: dict[str, SessionAnalyzer], jerky: bool) -> list[float]:
+    out = []
+    for name, an in analysed.items():
+        for leg in LEGS:
+            flags = replay.truth(name)["truth"][leg]["jerky_reps"]
+            for k, r in enumerate(an.reps(leg)):
+                if (k in flags) == jerky and np.isfinite(r.smoothness_score):
+                    out.append(r.smoothness_score)
+    return out
+
+
+def test_smooth_reps_score_clearly_above_jerky_reps(analysed):
+    smooth, jerky = _scores(analysed, False), _scores(analysed, True)
+    assert jerky, "no sample has jerky reps"
+    assert np.mean(smooth) > np.mean(jerky) + 20
+    assert np.median(smooth) > 50 > np.median(jerky)
+
+
+def _rom_errors_deg(analysed: dict[str, SessionAnalyzer]) -> dict[str, float]:
+    """Mean |measured - true| range of motion per sample (degrees)."""
+    out = {}
+    for name, an in analysed.items():
+        errs = []
+        for leg in LEGS:
+            amps = replay.truth(name)["truth"][leg]["amplitudes_deg"]
+            roms = [r.rep.peak_deg for r in an.reps(leg)]
+            errs += [abs(a - b) for a, b in zip(roms, amps, strict=False)]
+        if errs:
+            out[name] = float(np.mean(errs))
+    return out
+
+
+#: Mean range-of-motion error allowed per sample (degrees). The samples are filmed from up to 30°
+#: aside (pause_break: 30°, both_legs: -25°): without the yaw correction their 30° reps read
+#: ~26-27°, outside this.
+ROM_TOLERANCE_DEG = 2.5
+
+
+def test_rom_within_a_tolerance_the_yaw_correction_matters_for(analysed, monkeypatch):
+    errors = _rom_errors_deg(analysed)
+    assert max(errors.values()) < ROM_TOLERANCE_DEG, errors
+    # the same replay without the correction misses the tolerance where the camera is turned
+    from hipcam import angles
+
+    monkeypatch.setattr(angles, "correct_foreshortening_deg", lambda a, yaw: np.asarray(a, float))
+    uncorrected = _rom_errors_deg({n: replay.replay(n) for n in ("pause_break", "both_legs")})
+    assert min(uncorrected.values()) > ROM_TOLERANCE_DEG, uncorrected
+
+
+def test_set_events_follow_the_sets(analysed):
+    series, fs = replay.load_series("pause_break")
+    an = SessionAnalyzer(fs)
+    events = an.push_series(series) + an.finish()
+    ends = [e for e in events if isinstance(e, SetEndEvent)]
+    reps = [e for e in events if isinstance(e, RepEvent)]
+    assert [(e.leg, e.reason, e.set.reps) for e in ends] == [("right", "rest", 6),
+                                                             ("right", "session_end", 5)]
+    # the rest is announced once certain: pause_break_s after the set's end, before the next set
+    assert 3.0 <= ends[0].t_s - ends[0].set.end_s < 4.0
+    assert [e.set_number for e in reps] == [1] * 6 + [2] * 5
+    assert an.sets("right") == analysed["pause_break"].sets("right")
+
+
+def test_break_set_splits_the_set_where_it_is_pressed():
+    series, fs = replay.load_series("one_leg_smooth")
+    an = SessionAnalyzer(fs)
+    events: list = []
+    pressed_at = None
+    for i in range(len(series)):
+        events += an.push(float(series.t_s[i]), series.sample(i))
+        if pressed_at is None and len([e for e in events if isinstance(e, RepEvent)]) == 3:
+            pressed_at = float(series.t_s[i])
+            events += an.break_set()
+    events += an.finish()
+    ends = [e for e in events if isinstance(e, SetEndEvent)]
+    assert ends[0].reason == "manual" and ends[0].set.reps == 3
+    total = len(an.reps("left")) + len(an.reps("right"))
+    assert sum(s.reps for leg in LEGS for s in an.sets(leg)) == total
