@@ -182,3 +182,15 @@ def test_the_same_shin_swings_count_seated_and_not_standing():
     standing = _session(_swings("standing"))
     assert standing.reps("left") == [] and standing.reps("right") == []
     assert standing.leg_result("left").in_position == []
+
+
+def test_setup_advice_only_while_no_leg_is_in_or_settling_into_the_position():
+    from hipcam.position import NOT_IN_POSITION, setup_advice
+
+    gate = PositionGate()
+    assert setup_advice(gate, 0.0) == NOT_IN_POSITION  # nobody seen yet
+    _feed(gate, [(2.0, 0.0)])
+    assert setup_advice(gate, 2.0) == NOT_IN_POSITION  # standing
+    _feed(gate, [(0.5, 1.0)], t0=2.0)
+    assert setup_advice(gate, 2.5) is None  # sitting down: no nagging
+    assert setup_advice(object(), 3.0) is None

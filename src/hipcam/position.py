@@ -204,6 +204,20 @@ class PositionGate:
         return out
 
 
+#: The live banner / warning while no leg is in position.
+NOT_IN_POSITION = f"not counting: not in the exercise position - {SETUP_ADVICE}"
+
+
+def setup_advice(gate: object, t_s: float) -> str | None:
+    """:data:`NOT_IN_POSITION` while neither leg is in (or settling into) the position at
+    ``t_s`` (``hipcam live`` shows it instead of counting), else None; None for a gate without a
+    notion of it."""
+    run_age_s = getattr(gate, "run_age_s", None)
+    if run_age_s is None or any(math.isfinite(run_age_s(leg, t_s)) for leg in LEGS):
+        return None
+    return NOT_IN_POSITION
+
+
 def flags_to_intervals(t_s: np.ndarray, flags: np.ndarray) -> list[tuple[float, float]]:
     """Runs of true ``flags`` on the time grid ``t_s`` as ``(first_s, last_s)`` pairs."""
     f = np.asarray(flags, dtype=bool)

@@ -33,6 +33,7 @@ from hipcam.live.calibration import CALIBRATION_S, CalibrationResult, Calibrator
 from hipcam.live.camera import FrameSource, LiveFrame
 from hipcam.live.coach import Coach, CoachMessage
 from hipcam.pose import PoseEstimator, PoseSample
+from hipcam.position import NOT_IN_POSITION, setup_advice
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S, longest_set
 from hipcam.session import LEGS, RepEvent, SessionAnalyzer, SetEndEvent
 from hipcam.storage import SessionStore, StoredRep
@@ -180,6 +181,14 @@ class LiveSession:
         for ev in self.analyzer.push(t_s, sample):
             self._on_event(ev)
         self._coach(self.coach.frame(t_s, sample))
+        # not in the exercise position: the analyser counts nothing; say how to sit instead
+        advice = setup_advice(self.analyzer.gate, t_s)
+        if advice is not None and not self.paused:
+            if self.hud.banner != [advice]:
+                self.hud.banner = [advice]
+                self._warn("position", advice)
+        elif self.hud.banner == [NOT_IN_POSITION]:
+            self.hud.banner = []
 
     def _calibrate(self, calib: Calibrator, held: list, t_s: float, sample: PoseSample | None,
                    final: bool = False) -> None:
