@@ -91,3 +91,15 @@ def test_rest_angle_holds_at_the_still_anchor_and_follows_a_new_posture():
     assert during.min() > -3.0  # the rolling percentile alone would follow down to ~ -25
     assert out[-1] == pytest.approx(10.0, abs=1.0)  # 4 s still at +10: the new rest
     assert rest.shifts == 1
+
+
+def test_no_rep_starts_where_the_signal_comes_back_mid_movement():
+    from hipcam.reps import RepDetector
+
+    fs = 30.0
+    det = RepDetector()
+    # at rest, a gap (out of position) during which the foot went up, back in at 25° and down
+    x = np.r_[np.zeros(int(fs)), np.full(int(fs), np.nan), np.linspace(25, 0, int(fs)),
+              np.zeros(int(fs)), _excursions(2, 30.0), np.zeros(int(fs))]
+    reps = [r for i, v in enumerate(x) if (r := det.update(i / fs, float(v))) is not None]
+    assert len(reps) == 2 and reps[0].start_s > 3.0

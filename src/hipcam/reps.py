@@ -16,7 +16,8 @@ Thresholds adapt to the person's range of motion (ROM) without tuning:
 * a return that stops short of rest and swings out again (a "valley" below half the peak followed
   by a rise of max(4°, 0.25 · peak)) ends the rep there and starts the next one;
 * a rep must last between :data:`MIN_REP_S` and :data:`MAX_REP_S`; a gap in the pose longer than
-  the resampler bridges aborts the rep in progress;
+  the resampler bridges (or a stretch out of the exercise position) aborts the rep in progress,
+  and the next rep can only start once the leg has been seen back at rest;
 * a leg that stays still (within :data:`STILL_BAND_DEG`) away from rest for :data:`MAX_HOLD_S`
   has changed its posture: that excursion is not a rep, and no rep starts until the rest angle
   has caught up (:class:`RestAngle` moves to the new posture after :data:`POSTURE_S`).
@@ -168,7 +169,7 @@ class RepDetector:
         self._state = "rest"
         self._i = -1
         self._hold = _StillBand()
-        self._shifted = False  # a posture change: wait for the rest angle to catch up
+        self._shifted = True  # wait for the leg at rest (start, gaps, posture changes)
         self.posture_changes = 0
         self._reset_rest(math.nan, -1, math.nan)
 
@@ -220,8 +221,10 @@ class RepDetector:
         self._i += 1
         i, x = self._i, angle_deg
         if not math.isfinite(x):
+            # after a gap (or a stretch out of position) the leg must be seen at rest before a
+            # rep can start: coming back mid-movement is not the start of a rep
             self._reset_rest(math.nan, -1, math.nan)
-            self._shifted = False
+            self._shifted = True
             return None
         if self._state != "rest" and self._hold.step(t_s, x) >= MAX_HOLD_S:
             # held still away from rest: a change of posture, not a rep
