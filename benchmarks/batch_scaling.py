@@ -63,7 +63,7 @@ def run_batch(clips_dir: Path, out: Path, extra: list[str]) -> tuple[float, floa
     The CPU time covers the command and its local worker processes (not Dask workers): unlike
     wall time it hardly depends on what else the machine is doing.
     """
-    cmd = [sys.executable, "-m", "hipcam.cli", "batch", str(clips_dir), "--out", str(out), "-q",
+    cmd = [sys.executable, "-m", "hipcam.cli", "batch", str(clips_dir), "--out", str(out),
            "--no-progress", *extra]
     cpu0 = _children_cpu_s()
     t0 = time.perf_counter()

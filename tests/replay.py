@@ -48,9 +48,11 @@ def save_series(path: Path, series: PoseSeries, fps: float, stride: int = 1) -> 
         frame_size_px=np.array(series.frame_size_px), fps=np.array(fps), stride=np.array(stride))
 
 
-def load_series(name: str) -> tuple[PoseSeries, float]:
-    """A recorded series by name (``both_legs``, ``both_legs_cropped``…) and its analysis rate."""
-    with np.load(POSES_DIR / f"{name}.npz") as z:
+def load_series(name: str | Path) -> tuple[PoseSeries, float]:
+    """A recorded series by name (``both_legs``, ``both_legs_cropped``…) or path, and its
+    analysis rate."""
+    path = name if isinstance(name, Path) else POSES_DIR / f"{name}.npz"
+    with np.load(path) as z:
         n = len(z["t_s"])
         xy = np.full((n, N_LANDMARKS, 2), np.nan, np.float32)
         vis = np.zeros((n, N_LANDMARKS), np.float32)
@@ -72,7 +74,7 @@ def truth(name: str) -> dict:
     return json.loads((SAMPLES_DIR / f"{name}.json").read_text())
 
 
-def replay(name: str, pause_break_s: float = 3.0, **kwargs: object) -> SessionAnalyzer:
+def replay(name: str | Path, pause_break_s: float = 3.0, **kwargs: object) -> SessionAnalyzer:
     """A finished analyser fed with the recorded series ``name``, frame by frame."""
     series, fs = load_series(name)
     an = SessionAnalyzer(fs, pause_break_s, **kwargs)  # type: ignore[arg-type]

@@ -58,6 +58,10 @@ def test_detected_reps_line_up_with_true_intervals(analysed):
 def test_schema_and_outputs(analysed):
     for doc, _, png in analysed.values():
         assert doc["schema"] == "hipcam.analysis/1"
+        assert doc["settings"]["pause_break_s"] > 0 and doc["settings"]["stride"] == 1
+        assert doc["analysed_at"].endswith("+00:00") and doc["hipcam_version"]
+        assert all("trend" in s for leg in ("left", "right") for s in doc["legs"][leg]["sets"])
+        assert "/" not in doc["settings"]["model"] and "/" not in doc["analysis"]["model"]
         assert set(doc["video"]) >= {"path", "fps", "frames", "duration_s", "width", "height"}
         for leg in ("left", "right"):
             d = doc["legs"][leg]

@@ -187,10 +187,17 @@ def test_batch_local_interrupt_resume_outputs(local_batch: dict, clips: dict) ->
     assert time.monotonic() - t0 < 60
     assert _summary(out) == rows
     # --retry-failed analyses broken.mp4 again (it fails again, as a fresh failure)
-    retry = subprocess.run([*local_batch["cmd"], "--retry-failed", "-q"], capture_output=True,
-                           text=True, timeout=120)
-    assert retry.returncode == 1 and "0 ok, 2 failed, 3 skipped" in retry.stdout
-    assert "earlier run" not in retry.stdout
+    # (-q: no summary lines; --json -: the batch's figures as one JSON document on stdout)
+    retry = subprocess.run([*local_batch["cmd"], "--retry-failed", "-q", "--json", "-"],
+                           capture_output=True, text=True, timeout=120)
+    doc = json.loads(retry.stdout)
+    assert retry.returncode == 1 and "0 ok, 2 failed, 3 skipped" in doc["totals"]
+    assert "earlier run" not in doc["totals"] and "hipcam batch:" not in retry.stdout
+    assert doc["schema"] == "hipcam.batch/1" and len(doc["videos"]) == 5
+    summary_paths = {r["path"] for r in csv.DictReader(open(out / "summary.csv", newline=""))}
+    assert {v["path"] for v in doc["videos"]} == summary_paths  # the same relative paths
+    assert not any(p.startswith("/") for p in summary_paths)
+    assert "failed: " in retry.stderr  # failures are still listed
 
 
 def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess:

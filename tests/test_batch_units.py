@@ -158,3 +158,17 @@ def test_manifest_dates_iso_8601_only(tmp_path: Path) -> None:
     for bad in ("2026/04/01", "1.4.2026", "20260401", "2026-13-01", "April 1"):
         with pytest.raises(ValueError):
             parse_recorded_at(bad)
+
+
+def test_shared_outputs_show_paths_below_the_batch_root(tmp_path: Path) -> None:
+    from hipcam.batch.outputs import batch_root, shown_path
+
+    paths = ["/clinic/private/2026/ann/a.mp4", "/clinic/private/2026/bob/b.mp4"]
+    root = batch_root(paths)
+    assert root == "/clinic/private/2026" and shown_path(paths[0], root) == "ann/a.mp4"
+    assert shown_path("/elsewhere/c.mp4", root) == "/elsewhere/c.mp4"  # not below: unchanged
+    rows = [BatchRow(VideoEntry(paths[0]), "ok", doc=_doc(3, 0)),
+            BatchRow(VideoEntry(paths[1]), "failed", error=f"{paths[1]} is not a video")]
+    text = summary_csv_bytes(rows, root).decode()
+    assert "/clinic" not in text and "ann/a.mp4" in text and "bob/b.mp4 is not a video" in text
+    assert rows[0].video_doc(root)["video"]["path"] == "ann/a.mp4"

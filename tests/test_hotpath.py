@@ -41,16 +41,17 @@ def test_per_frame_geometry_equals_the_whole_series_at_once():
     world = np.stack([f.world_xyz_m for f in frames])
     whole = angles.leg_angles(xy, world)
     for i, f in enumerate(frames):
-        a2, a3, yaw = angles.frame_leg_angles(f.image_xy_px, f.world_xyz_m)
-        np.testing.assert_allclose(a2, whole.angle_2d_deg[i], rtol=0, atol=1e-9)
-        np.testing.assert_allclose(a3, whole.angle_3d_deg[i], rtol=0, atol=1e-9)
-        assert yaw == pytest.approx(float(whole.camera_yaw_deg[i]), abs=1e-9)
-        assert angles.correct_foreshortening_deg_float(a2[0], 37.0) == pytest.approx(
-            float(angles.correct_foreshortening_deg(a2[0], 37.0)), abs=1e-9)
+        one = angles.frame_leg_angles(f.image_xy_px, f.world_xyz_m)
+        np.testing.assert_allclose(one.angle_2d_deg, whole.angle_2d_deg[i], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(one.angle_3d_deg, whole.angle_3d_deg[i], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(one.view_yaw_deg, whole.view_yaw_deg[i], rtol=0, atol=1e-9)
+        assert one.camera_yaw_deg == pytest.approx(float(whole.camera_yaw_deg[i]), abs=1e-9)
+        assert angles.correct_foreshortening_deg_float(one.angle_2d_deg[0], 37.0) == pytest.approx(
+            float(angles.correct_foreshortening_deg(one.angle_2d_deg[0], 37.0)), abs=1e-9)
     # degenerate input (a zero-length thigh) is NaN on both paths, without warnings
     f = pose_sample(10.0, 0.0)
     f.world_xyz_m[pose.L_KNEE] = f.world_xyz_m[pose.L_HIP]
-    assert np.isnan(angles.frame_leg_angles(f.image_xy_px, f.world_xyz_m)[1][0])
+    assert np.isnan(angles.frame_leg_angles(f.image_xy_px, f.world_xyz_m).angle_3d_deg[0])
     assert np.isnan(angles.leg_angles(f.image_xy_px, f.world_xyz_m).angle_3d_deg[0])
 
 

@@ -19,6 +19,7 @@ from hipcam.batch import htmlreport
 from hipcam.batch.inputs import VideoEntry
 from hipcam.batch.outputs import BatchRow
 from hipcam.colors import LEG_BGR, SCORE_BGR
+from hipcam.settrends import add_set_trends
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TRACK_BGR = (230, 230, 230)  # .bartrack background #e6e6e6
@@ -35,10 +36,10 @@ def _doc(reps: dict[str, int], scores: dict[str, float], rom: float = 25.0) -> d
                      "smoothness_score": scores[leg] if n else None, "jerky_reps": 0,
                      "mean_rom_deg": rom if n else None, "angle_method": "2d", "gaps": [],
                      "reps_detail": detail}
-    return {"schema": "hipcam.analysis/1", "analysed_at": "2026-03-01T10:00:00Z",
+    return add_set_trends({"schema": "hipcam.analysis/1", "analysed_at": "2026-03-01T10:00:00Z",
             "video": {"path": "x", "fps": 30.0, "frames": 900, "duration_s": 30.0, "width": 640,
                       "height": 480},
-            "legs": legs, "warnings": []}
+            "legs": legs, "warnings": []})
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +158,14 @@ def test_video_page_has_rep_table_and_patient_plot_has_no_false_zero(report: Pat
     dom = _chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
     assert dom.count("<tr>") >= 30 + 12  # a row per rep of each leg
     assert 'id="reps-left"' in dom and 'id="reps-right"' in dom
+    # the road to 100: 30 reps whose smoothness falls 1 point a rep → last 10 vs first 10: −20
+    trends = dom[dom.index('id="trends"'):]
+    assert "first 10 vs last 10" in trends and "(-20)" in trends and "-1.00" in trends
+    assert "too short to compare" not in dom  # the right leg's 12-rep set is compared too
     page1 = next((report / "videos").glob("day1-*.html"))
     dom1 = _chromium(tmp_path, "--dump-dom", page1.as_uri()).stdout
     assert "not exercised" in dom1 and 'id="reps-right"' not in dom1
+    assert "too short to compare" in dom1  # 8 reps
     # Ann's progress plot: the right leg (reddish purple) was exercised on one day only, so it
     # is a single marker, not a line dropping to 0 from the day it was not exercised
     plot = next((report / "patients").glob("Ann-*-progress-*.png"))

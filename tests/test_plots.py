@@ -61,8 +61,8 @@ def test_angle_panel_of_an_idle_leg_keeps_a_fixed_scale() -> None:
     h = img.shape[0]
     # the jitter (±3°) drawn on a ≥ 50° scale is a thin band, not a panel-filling scribble
     grey = np.all(np.abs(img.astype(int) - 140) <= 12, axis=2)  # the idle leg's line, "0.55"
-    panel = grey[h // 2 + 30: h - 50, 150:-50]  # inside the lower axes
+    panel = grey[int(0.37 * h): int(0.62 * h), 150:-50]  # inside the right leg's axes (2nd of 3 rows)
     ys = np.nonzero(panel)[0]
     assert ys.size > 100
     assert np.percentile(ys, 99) - np.percentile(ys, 1) < 0.15 * panel.shape[0], "idle leg autoscaled"
-    assert _mask(img[: h // 2], LEG_BGR["left"]).sum() > 200  # the exercised leg in its colour
+    assert _mask(img[: int(0.33 * h)], LEG_BGR["left"]).sum() > 200  # the exercised leg in its colour

@@ -80,10 +80,10 @@ def _rom_errors_deg(analysed: dict[str, SessionAnalyzer]) -> dict[str, float]:
     return out
 
 
-#: Mean range-of-motion error allowed per sample (degrees). The samples are filmed from up to 30°
-#: aside (pause_break: 30°, both_legs: -25°): without the yaw correction their 30° reps read
-#: ~26-27°, outside this.
-ROM_TOLERANCE_DEG = 2.5
+#: Mean range-of-motion error allowed per sample (degrees). The model reads the swing of a front
+#: view ~2-4° short of the rendered hip rotation; the samples filmed from 25-30° aside
+#: (both_legs, pause_break) read a further 2-3° short without the yaw correction: outside this.
+ROM_TOLERANCE_DEG = 4.5
 
 
 def test_rom_within_a_tolerance_the_yaw_correction_matters_for(analysed, monkeypatch):
@@ -92,7 +92,7 @@ def test_rom_within_a_tolerance_the_yaw_correction_matters_for(analysed, monkeyp
     # the same replay without the correction misses the tolerance where the camera is turned
     from hipcam import angles
 
-    monkeypatch.setattr(angles, "correct_foreshortening_deg", lambda a, yaw: np.asarray(a, float))
+    monkeypatch.setattr(angles, "correct_foreshortening_deg_float", lambda a, yaw: a)
     uncorrected = _rom_errors_deg({n: replay.replay(n) for n in ("pause_break", "both_legs")})
     assert min(uncorrected.values()) > ROM_TOLERANCE_DEG, uncorrected
 

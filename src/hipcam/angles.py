@@ -17,6 +17,11 @@ Which landmarks are used (:data:`LEG_LANDMARKS`), which are trusted (:func:`mask
 * **3D** (:func:`shin_rotation_3d_deg`): the rotation of the shin about the leg's own thigh axis,
   from MediaPipe's world landmarks.
 
+The analyser uses the corrected 2D angle while the camera is within 45° of the front, the 3D
+rotation from 65° (where the picture no longer shows the swing) and a smooth blend in between
+(:func:`image_weight`, :func:`blend_rotation`): no step when the estimated camera angle crosses
+a threshold.
+
 Angles are positive when the foot swings toward the other leg, whichever way the camera faces or
 mirrors.
 """
@@ -35,8 +40,10 @@ LEGS = ("left", "right")
 MIN_VISIBILITY = 0.5
 #: Landmarks further outside the picture than this fraction of its size are treated as unseen.
 OFFSCREEN_MARGIN = 0.02
-#: Beyond this camera yaw the 2D angle is too foreshortened and the 3D angle is used.
-MAX_YAW_FOR_2D_DEG = 50.0
+#: The image angle (corrected for yaw) is used alone up to this camera yaw, the 3D rotation alone
+#: from :data:`IMAGE_YAW_NONE_DEG`, and a smooth blend of the two in between (:func:`image_weight`).
+IMAGE_YAW_FULL_DEG = 65.0
+IMAGE_YAW_NONE_DEG = 82.0
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,19 @@ def _yaw(left_hip, right_hip, xp):  # noqa: ANN001, ANN202
     return xp.degrees(xp.arctan2(xp.abs(left_hip[2] - right_hip[2]), xp.abs(left_hip[0] - right_hip[0])))
 
 
+def _view_yaw(left_hip, right_hip, hip, knee, xp):  # noqa: ANN001, ANN202
+    """Yaw of the camera relative to one leg: ``atan(√(tan φ_hips · tan φ_thigh))``.
+
+    The hip line (across the view at 0°) and the thigh (along the view at 0°) both give the yaw,
+    but the model compresses depth by some factor ``c``: the hip line reads ``tan φ·c``, the
+    thigh ``tan φ / c``; their geometric mean cancels ``c``. Using the leg's own thigh also
+    follows the splay of that thigh.
+    """
+    hx, hz = xp.abs(left_hip[0] - right_hip[0]), xp.abs(left_hip[2] - right_hip[2])
+    tx, tz = xp.abs(knee[0] - hip[0]), xp.abs(knee[2] - hip[2])
+    return xp.degrees(xp.arctan2(xp.sqrt(hz * tx), xp.sqrt(hx * tz)))
+
+
 def _correct(a2, yaw, xp):  # noqa: ANN001, ANN202
     a = xp.radians(a2)
     c = xp.cos(xp.radians(xp.minimum(xp.maximum(yaw, 0.0), 80.0)))
@@ -227,7 +247,8 @@ class LegAngles:
 
     angle_2d_deg: np.ndarray  # signed image angle, toward the other leg positive (uncorrected)
     angle_3d_deg: np.ndarray  # shin rotation about the thigh axis
-    camera_yaw_deg: np.ndarray
+    camera_yaw_deg: np.ndarray  # from the hip line
+    view_yaw_deg: np.ndarray  # per leg: the camera's yaw relative to that leg (see _view_yaw)
 
 
 def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
@@ -237,26 +258,62 @@ def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
     a2 = signed_shin_angle_2d_deg(xy[..., _KNEE, :], xy[..., _ANKLE, :], xy[..., _OTHER_KNEE, :])
     a3 = shin_rotation_3d_deg(world[..., _HIP, :], world[..., _KNEE, :], world[..., _ANKLE, :],
                               world[..., _OTHER_KNEE, :])
-    yaw = camera_yaw_deg(world[..., pose.L_HIP, :], world[..., pose.R_HIP, :])
-    return LegAngles(a2, a3, yaw)
+    lh, rh = world[..., pose.L_HIP, :], world[..., pose.R_HIP, :]
+    yaw = camera_yaw_deg(lh, rh)
+    view = _view_yaw(_xyz(lh[..., None, :]), _xyz(rh[..., None, :]), _xyz(world[..., _HIP, :]),
+                     _xyz(world[..., _KNEE, :]), np)
+    return LegAngles(a2, a3, yaw, view)
 
 
-def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray
-                     ) -> tuple[list[float], list[float], float]:
-    """:func:`leg_angles` of one frame ``(33, 2)`` / ``(33, 3)``, in plain floats (the per-frame
-    path of the streaming analyser): ``([2D left, right], [3D left, right], yaw)``."""
+def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
+    """:func:`leg_angles` of one frame ``(33, 2)`` / ``(33, 3)`` in plain floats (the per-frame
+    path of the streaming analyser): lists ``[left, right]`` and a float ``camera_yaw_deg``."""
     xy = image_xy_px.tolist()
     world = world_xyz_m.tolist()
     m = _ScalarMath
-    a2, a3 = [], []
+    lh, rh = world[pose.L_HIP], world[pose.R_HIP]
+    a2, a3, view = [], [], []
     for leg in LEGS:
         j = LEG_LANDMARKS[leg]
         (ku, kv), (au, av) = xy[j.knee], xy[j.ankle]
         a2.append(_shin_2d(ku, kv, au, av, xy[j.other_knee][0], m))
         a3.append(_shin_rotation(world[j.hip], world[j.knee], world[j.ankle], world[j.other_knee], m))
-    return a2, a3, _yaw(world[pose.L_HIP], world[pose.R_HIP], m)
+        view.append(_view_yaw(lh, rh, world[j.hip], world[j.knee], m))
+    return LegAngles(a2, a3, _yaw(lh, rh, m), view)  # type: ignore[arg-type]
 
 
 def correct_foreshortening_deg_float(angle_2d_deg: float, yaw_deg: float) -> float:
     """:func:`correct_foreshortening_deg` for one float (same formula)."""
     return _correct(angle_2d_deg, yaw_deg, _ScalarMath)
+
+
+def image_weight(camera_yaw_deg: float) -> float:
+    """Weight (0..1) of the yaw-corrected image angle against the 3D rotation.
+
+    1 up to :data:`IMAGE_YAW_FULL_DEG`, 0 from :data:`IMAGE_YAW_NONE_DEG`, a smooth step between:
+    no jump anywhere, so an estimated camera angle wandering across a threshold cannot make a
+    step in the signal (the detector would see a rep). NaN (unknown) counts as a front view.
+    """
+    x = (IMAGE_YAW_NONE_DEG - camera_yaw_deg) / (IMAGE_YAW_NONE_DEG - IMAGE_YAW_FULL_DEG)
+    x = min(max(x, 0.0), 1.0) if x == x else 1.0
+    return x * x * (3.0 - 2.0 * x)
+
+
+def blend_rotation(image_deg: float, rotation_3d_deg: float, weight: float) -> float:
+    """``weight`` of the image reading plus the rest of the 3D one (either alone where the other
+    is not a number)."""
+    if weight >= 1.0 or not math.isfinite(rotation_3d_deg):
+        return image_deg
+    if weight <= 0.0 or not math.isfinite(image_deg):
+        return rotation_3d_deg
+    return weight * image_deg + (1.0 - weight) * rotation_3d_deg
+
+
+#: Where the camera should go (for ``hipcam live``'s setting-up screen and the docs); the figures
+#: come from ``benchmarks/accuracy.py``'s camera grid (docs/accuracy.md).
+CAMERA_PLACEMENT_ADVICE = (
+    "Camera 2-3 m away at about knee-to-hip height, both feet in the picture.",
+    "In front of you or up to 60° to either side: both legs counted, range of motion measured.",
+    "Beside the bed (60-90°): the leg nearer the camera is counted, its range of motion is "
+    "approximate; the far leg is hidden behind it - turn around (or move the camera) for that leg.",
+)

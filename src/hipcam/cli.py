@@ -26,6 +26,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: other names a command answers to (``hipcam analyze`` for American spelling)
+ALIASES: dict[str, list[str]] = {"analyse": ["analyze"]}
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the description's and epilog's line breaks (examples) and shows an option's default
+    only when it says something: not for ``None``/``False``/empty defaults, and not when the help
+    text already mentions its default."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if ("%(default)" in text or "default" in text.lower() or default is argparse.SUPPRESS
+                or default is None or default is False or default == [] or not action.option_strings
+                or isinstance(action, argparse._HelpAction | argparse._VersionAction)):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 class _Interrupted(Exception):
     pass
 
@@ -49,9 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
             continue  # optional command whose module is not available
         p = sub.add_parser(
             name,
+            aliases=ALIASES.get(name, []),
             help=help_text,
             description=(module.__doc__ or help_text).strip().splitlines()[0],
-            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+            formatter_class=HelpFormatter,
         )
         module.add_arguments(p)
         p.set_defaults(_run=module.run)

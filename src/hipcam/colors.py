@@ -42,7 +42,7 @@ LEFT_BGR, RIGHT_BGR = LEG_BGR["left"], LEG_BGR["right"]
 #: Lower edges of the smoothness bands (scores are 0–100, higher is smoother).
 SMOOTH_MIN, FAIR_MIN = 70.0, 50.0
 #: One colour per band as ``#RRGGBB``; "unknown" for a leg or rep without a score.
-SCORE_HEX: dict[str, str] = {"smooth": "#2CA02C", "fair": "#FF9F1C", "jerky": "#D62728",
+SCORE_HEX: dict[str, str] = {"smooth": "#3CB43C", "fair": "#FFAA00", "jerky": "#DC2828",
                              "unknown": "#888888"}
 SCORE_BGR: dict[str, tuple[int, int, int]] = {k: hex_to_bgr(c) for k, c in SCORE_HEX.items()}
 #: What each band means, for legends and reports.

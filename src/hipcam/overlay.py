@@ -83,7 +83,7 @@ def draw_status(bgr: np.ndarray, legs: dict[str, LegStatus], t_s: float) -> None
     Scaled to the frame width so that it stays legible from 320 to 1920 pixels wide.
     """
     h, w = bgr.shape[:2]
-    scale = max(0.4, min(1.2, w / 900))
+    scale = max(0.5, min(2.0, w / 640))
     bar_h = int(round(62 * scale))
     overlay = bgr.copy()
     cv2.rectangle(overlay, (0, 0), (w, bar_h), (0, 0, 0), -1)
@@ -96,8 +96,8 @@ def draw_status(bgr: np.ndarray, legs: dict[str, LegStatus], t_s: float) -> None
         angle = "--" if st.angle_deg is None else f"{st.angle_deg:+.0f} deg"
         put_text(bgr, angle, (x, int(54 * scale)), 0.6 * scale, (235, 235, 235), 1)
         if st.last_score is not None:
-            sx = x + int(120 * scale)
-            put_text(bgr, "last", (sx, int(54 * scale)), 0.5 * scale, (235, 235, 235), 1)
-            put_text(bgr, f"{st.last_score:.0f}", (sx + int(40 * scale), int(54 * scale)), 0.7 * scale,
+            sx = x + int(105 * scale)
+            put_text(bgr, "last rep", (sx, int(54 * scale)), 0.5 * scale, (235, 235, 235), 1)
+            put_text(bgr, f"{st.last_score:.0f}", (sx + int(72 * scale), int(55 * scale)), 0.75 * scale,
                      score_color(st.last_score), 2)
     put_text(bgr, f"{t_s:6.1f} s", (w - int(95 * scale), int(26 * scale)), 0.6 * scale)

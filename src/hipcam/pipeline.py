@@ -26,12 +26,14 @@ from hipcam.pose import (
 )
 from hipcam.position import SETUP_ADVICE
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
-from hipcam.session import LEGS, LegResult, SessionAnalyzer
+from hipcam.session import LEGS, ROM_NOTE_3D, LegResult, SessionAnalyzer
 from hipcam.stages import BackgroundStage
 
 SCHEMA = "hipcam.analysis/1"
 #: Fewer detected frames than this fraction produces a warning.
 LOW_DETECTION_FRACTION = 0.8
+#: From this camera yaw on (degrees) a leg that is not seen is taken as hidden by the other leg.
+SIDE_VIEW_DEG = 60.0
 #: A file that ends this many frames (and this fraction) before its header says is "cut off".
 _EARLY_END_FRAMES, _EARLY_END_FRACTION = 5, 0.02
 
@@ -49,6 +51,7 @@ class AnalysisResult:
     pose: PoseSeries
     model_path: str
     warnings: list[str] = field(default_factory=list)
+    pause_break_s: float = DEFAULT_PAUSE_BREAK_S
 
     @property
     def duration_s(self) -> float:
@@ -57,12 +60,23 @@ class AnalysisResult:
         return 0.0
 
     def to_dict(self, target: int = 100) -> dict:
-        """The ``hipcam.analysis/1`` JSON document."""
+        """The ``hipcam.analysis/1`` JSON document.
+
+        ``analysed_at`` (UTC, ISO 8601) and ``settings`` (everything that changes the figures:
+        stride, pause break, target, model file) make a result traceable on its own. Every set
+        carries its ``trend`` (first vs last reps, per-rep slopes: :mod:`hipcam.settrends`,
+        added by :meth:`LegResult.to_dict`, so ``live`` summaries carry it too).
+        """
+        import datetime as dt
+
         detected = self.pose.detected
         return {
             "schema": SCHEMA,
             "hipcam_version": __version__,
             "analysis_version": ANALYSIS_VERSION,
+            "analysed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "settings": {"stride": self.stride, "pause_break_s": self.pause_break_s,
+                         "target_reps": target, "model": Path(self.model_path).name},
             "video": {
                 "path": self.video.path, "fps": round(self.video.fps, 4),
                 "fps_from_metadata": self.video.fps_from_metadata,
@@ -70,7 +84,7 @@ class AnalysisResult:
                 "width": self.video.width, "height": self.video.height,
             },
             "analysis": {
-                "stride": self.stride, "fs_hz": round(self.fs_hz, 4), "model": self.model_path,
+                "stride": self.stride, "fs_hz": round(self.fs_hz, 4), "model": Path(self.model_path).name,
                 "pose_detected_fraction": round(float(detected.mean()), 4) if len(detected) else 0,
                 "max_people": self.pose.max_people,
                 "multi_person_frames": self.pose.multi_person_frames,
@@ -181,14 +195,23 @@ def finish_analysis(
         frac = legs[leg].seen_fraction
         if frac < LOW_DETECTION_FRACTION:
             what = "not visible at all" if frac == 0 else f"visible in only {100 * frac:.0f}% of frames"
-            warnings.append(f"{leg} lower leg (knee and ankle) {what}: keep both feet in the picture; "
-                            f"{leg} counts cover only what was seen")
+            if legs[leg].view_yaw_deg >= SIDE_VIEW_DEG:
+                warnings.append(f"{leg} lower leg {what}: hidden behind the other leg (camera beside "
+                                f"the bed); {leg} counts cover only what was seen: film from the "
+                                f"{leg} side to count it")
+            else:
+                warnings.append(f"{leg} lower leg (knee and ankle) {what}: keep both feet in the "
+                                f"picture; {leg} counts cover only what was seen")
             continue
+        if legs[leg].reps and legs[leg].rom_approximate:
+            warnings.append(f"{leg} range of motion approximate: camera about "
+                            f"{legs[leg].view_yaw_deg:.0f}° to the side ({ROM_NOTE_3D})")
         long_gaps = [g for g in legs[leg].gaps if g[1] - g[0] >= 1.0]
         if long_gaps and len(long_gaps) < 50:
             total_s = sum(b - a for a, b in long_gaps)
             warnings.append(f"{leg} leg not visible for {total_s:.1f} s in {len(long_gaps)} gap(s)")
-    return AnalysisResult(info, n, stride, fs, legs, analyzer.series(), series, model_path, warnings)
+    return AnalysisResult(info, n, stride, fs, legs, analyzer.series(), series, model_path, warnings,
+                          pause_break_s=analyzer.pause_break_s)
 
 
 def _read_warnings(stats: ReadStats, info: VideoInfo, n: int, stride: int) -> list[str]:

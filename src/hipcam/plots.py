@@ -1,7 +1,8 @@
 """Every plot hipcam draws (matplotlib, PNG bytes), in one place with one look.
 
-- :func:`angle_png`: one video's rotation angle over time per leg, reps shaded by smoothness band
-  (``analyse --plot``, the batch report's video pages).
+- :func:`angle_png`: one video's rotation angle over time per leg, reps shaded by smoothness band,
+  and under it the road to 100: range, rep time and smoothness rep by rep through each leg's
+  longest set (``analyse --plot``, the batch report's video pages).
 - :func:`progress_png`: the longest continuous set and smoothness per recording or session, toward
   the target (``history --plot``, the batch report's patient pages).
 
@@ -71,7 +72,11 @@ def angle_png(doc: dict, series: dict[str, np.ndarray], target: int = 100) -> by
     """
     plt = _pyplot()
     t = np.asarray(series["t_s"], dtype=float)
-    fig, axes = plt.subplots(2, 1, figsize=(12, 6.5), sharex=True, constrained_layout=True)
+    fig = plt.figure(figsize=(12, 9.6), constrained_layout=True)
+    grid = fig.add_gridspec(3, 3, height_ratios=[1, 1, 0.85])
+    axes = [fig.add_subplot(grid[0, :])]
+    axes.append(fig.add_subplot(grid[1, :], sharex=axes[0]))
+    _set_trend_panels(doc, [fig.add_subplot(grid[2, k]) for k in range(3)])
     for ax, leg in zip(axes, LEGS, strict=True):
         d = doc["legs"][leg]
         rest = np.asarray(series[f"{leg}_rest_deg"], dtype=float)
@@ -106,6 +111,54 @@ def angle_png(doc: dict, series: dict[str, np.ndarray], target: int = 100) -> by
     return _png(fig)
 
 
+def _set_trend_panels(doc: dict, axes: list) -> None:
+    """Range, rep time and smoothness by rep number through each leg's longest set, with the
+    first and last compared windows shaded and a fitted line (see :mod:`hipcam.settrends`)."""
+    from matplotlib.ticker import MaxNLocator
+
+    from hipcam.settrends import FIGURES, MIN_REPS, window_size
+
+    labels = {"rom_deg": "road to 100: range of motion (°) through the longest set",
+              "duration_s": "rep time (s)", "smoothness": "smoothness (0–100)"}
+    shown = False
+    for leg in LEGS:
+        d = doc["legs"][leg]
+        if not d.get("sets"):
+            continue
+        s = max(d["sets"], key=lambda x: x["reps"])
+        reps = [r for r in d["reps_detail"] if s["start_s"] - 1e-6 <= r["start_s"] <= s["end_s"] + 1e-6]
+        w = window_size(len(reps))
+        if w == 0:
+            continue
+        shown = True
+        x = np.arange(1, len(reps) + 1)
+        for ax, key in zip(axes, FIGURES.values(), strict=True):
+            y = np.array([np.nan if r.get(key) is None else float(r[key]) for r in reps])
+            ax.plot(x, y, "o", ms=3, color=LEG_HEX[leg], alpha=0.8,
+                    label=f"{leg}: set of {len(reps)}")
+            ok = np.isfinite(y)
+            if ok.sum() >= 3:
+                a, b = np.polyfit(x[ok], y[ok], 1)
+                ax.plot(x[[0, -1]], a * x[[0, -1]] + b, "-", color=LEG_HEX[leg], lw=2)
+            for lo, hi in ((0.5, w + 0.5), (len(reps) - w + 0.5, len(reps) + 0.5)):
+                ax.axvspan(lo, hi, color=LEG_HEX[leg], alpha=0.07, lw=0)
+    for ax, fig_key in zip(axes, FIGURES, strict=True):
+        ax.set_title(labels[fig_key], loc="left", fontsize=9)
+        ax.set_xlabel("rep in the longest set (first and last compared reps shaded)", fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        if fig_key == "smoothness":
+            for band, (lo, hi) in (("smooth", (70, 100)), ("fair", (50, 70)), ("jerky", (0, 50))):
+                ax.axhspan(lo, hi, color=SCORE_HEX[band], alpha=0.08, lw=0)
+            ax.set_ylim(0, 102)
+    if shown:
+        axes[0].legend(fontsize=7, loc="lower left")
+    else:
+        for ax in axes:
+            ax.text(0.5, 0.5, f"no set of {MIN_REPS} reps or more", ha="center", va="center",
+                    transform=ax.transAxes, color="0.4", fontsize=9)
+
+
 # ---------------------------------------------------------------------------------------------
 # progress over recordings / sessions
 
@@ -135,8 +188,11 @@ class ProgressPoint:
                    {leg: (_finite(smoothness.get(leg)) if ex[leg] else None) for leg in LEGS})
 
 
-def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str | None = None) -> bytes:
+def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str | None = None,
+                 what: str = "recording") -> bytes:
     """Longest continuous set per leg toward ``target``, and smoothness, per recording (PNG).
+
+    ``what`` names the points on the axis ("recording", "session").
 
     The x axis is the date when every point has one, else the order. A leg not exercised in a
     recording has no point there (its line joins the recordings where it was exercised).
@@ -161,7 +217,7 @@ def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str 
     ax1.axhline(target, color="0.25", ls="--", lw=1.2, label=f"goal: {target} in a row")
     ax1.set_ylim(0, top * 1.08)
     ax1.set_ylabel("longest continuous set (reps)")
-    ax1.set_title(title or f"Progress toward {target} reps in a row ({len(points)} recordings)",
+    ax1.set_title(title or f"Progress toward {target} reps in a row ({len(points)} {what}s)",
                   loc="left", fontsize=10)
     ax1.legend(loc="upper left", fontsize=8)
     for band, (lo, hi) in (("smooth", (70, 100)), ("fair", (50, 70)), ("jerky", (0, 50))):
@@ -172,7 +228,7 @@ def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str 
                   fontsize=10)
     if any(p.smoothness.get(leg) is not None for p in points for leg in LEGS):
         ax2.legend(loc="lower left", fontsize=8)
-    ax2.set_xlabel("recording date" if use_dates else "recording (in order)")
+    ax2.set_xlabel(f"{what} date" if use_dates else f"{what} (in order)")
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
     if use_dates:

@@ -29,8 +29,9 @@ from pathlib import Path
 
 from hipcam import __version__
 from hipcam.batch.inputs import parse_recorded_at
-from hipcam.batch.outputs import BatchRow, write_if_changed
+from hipcam.batch.outputs import BatchRow, batch_root, shown_path, shown_text, write_if_changed
 from hipcam.colors import SCORE_LABELS, score_band
+from hipcam.settrends import MIN_REPS, describe
 
 PATIENTS_DIR = "patients"
 LEGS = ("left", "right")
@@ -86,7 +87,7 @@ def _env():
     env = Environment(loader=PackageLoader("hipcam", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
     env.filters["url"] = lambda rel: urllib.parse.quote(str(rel))
-    env.globals.update(bar_pct=_bar_pct, band=score_band,
+    env.globals.update(bar_pct=_bar_pct, band=score_band, fmt=_fmt,
                        band_label=lambda s: SCORE_LABELS[score_band(s)])
     return env
 
@@ -103,6 +104,11 @@ def _render(template: str, prov: Provenance | None, target: int, **ctx) -> bytes
     html = _env().get_template(template).render(prov=prov, target=target, css=_css(),
                                                 sort_js=_SORT_JS, **ctx)
     return html.encode()
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    """A number for a table cell; "–" when there is none."""
+    return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else spec % (x + 0.0)
 
 
 def _bar_pct(n: float, target: int) -> float:
@@ -137,24 +143,8 @@ def _sort_key(r: BatchRow) -> tuple:
     return (d is None, d or datetime.min, r.entry.recorded_at, r.entry.path)
 
 
-def batch_root(paths: list[str]) -> str:
-    """The folder that holds every video of the batch (paths in the report are shown below it)."""
-    parents = [os.path.dirname(p) for p in paths if os.path.isabs(p)]
-    if not parents:
-        return ""
-    try:
-        return os.path.commonpath(parents)
-    except ValueError:  # different drives (Windows)
-        return ""
-
-
 def _rel(path: str, root: str) -> str:
-    if root and os.path.isabs(path):
-        try:
-            return os.path.relpath(path, root)
-        except ValueError:
-            return path
-    return path
+    return shown_path(path, root)
 
 
 def _finite(x: object) -> float | int | None:
@@ -178,6 +168,9 @@ def _legs(doc: dict | None) -> dict[str, dict]:
             "jerky_reps": d.get("jerky_reps") if ex else None,
             "mean_rom_deg": _finite(d.get("mean_rom_deg")) if ex else None,
             "sets": ", ".join(str(s["reps"]) for s in d.get("sets", [])) or "–",
+            "trends": [{"number": k, "reps": s["reps"], "trend": s.get("trend"),
+                        "text": describe(s.get("trend"))}
+                       for k, s in enumerate(d.get("sets", []), start=1) if s.get("trend")],
             "reps_detail": _reps_detail(d),
         }
     return out
@@ -207,7 +200,7 @@ def _row_ctx(r: BatchRow, root: str) -> dict:
     folder = os.path.dirname(rel)
     return {
         "path": rel, "name": Path(e.path).name, "folder": folder, "page": r.page_relpath,
-        "error": r.error.replace(root + os.sep, "") if root else r.error,
+        "error": shown_text(r.error, root),
         "status": r.status, "notes": e.notes, "patient_id": e.patient_id,
         "patient_href": f"{PATIENTS_DIR}/{patient_slug(e.patient_id)}.html" if e.patient_id else "",
         "recorded": e.recorded_at, "recorded_key": _date_key(e.recorded_at),
@@ -245,6 +238,7 @@ def video_html(r: BatchRow, target: int, prov: Provenance | None = None, root: s
                  f"{v['width']}×{v['height']}")
         analysed_at = r.doc.get("analysed_at", "")
     return _render("video.html.j2", prov, target, title=Path(r.entry.path).name, depth=1, **ctx,
+                   min_trend_reps=MIN_REPS,
                    video=video, analysed_at=analysed_at, sha256=r.sha256,
                    warnings=(r.doc or {}).get("warnings") or [],
                    plot=Path(r.plot_relpath).name if r.has_plot and r.doc is not None else "",

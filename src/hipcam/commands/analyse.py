@@ -29,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="split the video into N overlapping chunks analysed in parallel (default 1)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no summary on stdout")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no summary on stdout (and no progress bar unless --progress)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,7 +71,8 @@ def _run(args: argparse.Namespace) -> int:
     check_video_file(args.video)  # before the slow imports: a typo in the name fails at once
     _check_outputs(args)
 
-    bar = ProgressBar(f"analysing {Path(args.video).name}", enabled=args.progress)
+    bar_on = args.progress if args.progress is not None else (None if not args.quiet else False)
+    bar = ProgressBar(f"analysing {Path(args.video).name}", enabled=bar_on)
     try:
         if args.jobs > 1:
             try:
@@ -100,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.annotate:
         from hipcam.annotate import write_annotated
 
-        abar = ProgressBar("annotating", enabled=args.progress)
+        abar = ProgressBar("annotating", enabled=bar_on)
         try:
             write_annotated(result, args.annotate, abar.update)
         finally:

@@ -62,7 +62,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="skip the HTML report (summary.csv and JSON are still written)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
-    p.add_argument("-q", "--quiet", action="store_true", help="only the final totals line")
+    p.add_argument("--json", metavar="PATH",
+                   help="also write every video's figures as one hipcam.batch/1 JSON here ('-' = stdout)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no summary (no start and totals lines, no progress bar unless --progress); "
+                        "failed videos are still listed on stderr")
 
 
 def _validate(args: argparse.Namespace) -> None:
@@ -176,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
             print(msg, file=sys.stderr, flush=True)
 
     with ResultStore(args.db or out / DB_NAME, ANALYSIS_VERSION, params) as store:
-        bar_on = False if args.quiet else args.progress
+        bar_on = args.progress if args.progress is not None else (None if show else False)
         hbar = ProgressBar("hashing", unit="files", enabled=bar_on)
         try:
             hashes = hash_entries(entries, store, hbar.update)
@@ -248,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
             row = outputs.BatchRow(e, res.status, error=res.error or "", sha256=h, doc=res.doc,
                                    plot_png=res.plot_png, has_plot=res.plot_png is not None,
                                    from_earlier_run=h not in analysed)
-            outputs.write_video_files(out, row)
+            outputs.write_video_files(out, row, root)
             if args.report:
                 htmlreport.write_video_page(out, row, args.target, prov, root)
             row.slim()
@@ -266,14 +270,21 @@ def run(args: argparse.Namespace) -> int:
     if old_failed:
         totals += (f"; {old_failed} of them failed in an earlier run "
                    f"(--retry-failed analyses {'it' if old_failed == 1 else 'them'} again)")
-    summary = outputs.write_summary(out, rows)
+    summary = outputs.write_summary(out, rows, root)
     index = htmlreport.write_report(out, rows, args.target, totals, prov) if args.report else None
-    if show:
-        for r in failed[:20]:
-            print(f"failed: {r.entry.path}: {r.error}", file=sys.stderr)
-        if len(failed) > 20:
-            print(f"... and {len(failed) - 20} more (see {summary})", file=sys.stderr)
+    if args.json:
+        doc = outputs.batch_json_bytes(rows, root, dict(prov.settings), totals)
+        if args.json == "-":
+            sys.stdout.write(doc.decode())
+            sys.stdout.flush()
+        else:
+            outputs.atomic_write_bytes(args.json, doc)
+    for r in failed[:20]:
+        print(f"failed: {r.entry.path}: {r.error}", file=sys.stderr)
+    if len(failed) > 20:
+        print(f"... and {len(failed) - 20} more (see {summary})", file=sys.stderr)
     elapsed = time.monotonic() - t_start
-    print(f"hipcam batch: {totals} in {elapsed:.1f} s; summary {summary}"
-          + (f", report {index}" if index else ""))
+    if show and args.json != "-":
+        print(f"hipcam batch: {totals} in {elapsed:.1f} s; summary {summary}"
+              + (f", report {index}" if index else ""))
     return EXIT_FAILED if failed else 0

@@ -29,7 +29,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--last", type=int, metavar="N", help="only the N most recent sessions")
     p.add_argument("--plot", metavar="PATH",
                    help="write a PNG: longest continuous set per leg and smoothness per session")
-    p.add_argument("--json", action="store_true", help="print the sessions as JSON instead of a table")
+    p.add_argument("--json", nargs="?", const="-", metavar="PATH",
+                   help="write the sessions as JSON to PATH ('-' or no PATH = stdout, instead of the table)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no table or summary on stdout")
     p.add_argument("--target", type=int, default=TARGET_REPS, metavar="N",
                    help=f"the goal line on the plot (default {TARGET_REPS})")
 
@@ -47,14 +49,27 @@ def run(args: argparse.Namespace) -> int:
     if not db.is_file():
         raise InputMissingError(f"no session database at {db} (run `hipcam live` first, or pass --db)")
     with SessionStore(db) as store:
-        sessions = store.sessions(limit=args.last)
+        sessions = store.sessions(limit=args.last, with_reps=True)
     if args.json:
-        sys.stdout.write(json.dumps([_session_dict(s) for s in sessions], indent=2) + "\n")
-    else:
+        text = json.dumps([_session_dict(s) for s in sessions], indent=2) + "\n"
+        if args.json == "-":
+            sys.stdout.write(text)
+        else:
+            atomic_write_bytes(args.json, text.encode())
+    to_stdout = not args.quiet and args.json != "-"
+    if to_stdout:
         print(history_table(sessions, args.target))
+        if sessions:
+            from hipcam.settrends import describe
+
+            last = sessions[-1]
+            for leg in ("left", "right"):
+                n, trend = longest_set_trend(last, leg)
+                if n >= 1:
+                    print(f"session {last.id}, {leg} leg, longest set ({n} reps): {describe(trend)}")
     if args.plot:
         atomic_write_bytes(args.plot, progress_png(sessions, args.target))
-        if not args.json:
+        if to_stdout:
             print(f"plot written to {args.plot}")
     return 0
 
@@ -65,7 +80,26 @@ def _session_dict(s: StoredSession) -> dict:
             "status": s.status, "duration_s": s.duration_s, "target_reps": s.target_reps,
             "legs": {leg: {"reps": s.reps[leg], "longest_continuous_set": s.longest_set[leg],
                            "smoothness_score": s.smoothness[leg], "rest_deg": s.rest_deg[leg],
-                           "sets": [n for n, _ in s.sets.get(leg, [])]} for leg in ("left", "right")}}
+                           "sets": [n for n, _ in s.sets.get(leg, [])],
+                           "longest_set_trend": longest_set_trend(s, leg)[1]}
+                     for leg in ("left", "right")}}
+
+
+def longest_set_trend(s: StoredSession, leg: str) -> tuple[int, dict | None]:
+    """(reps, trend) of the session's longest set of ``leg`` from its stored reps
+    (:func:`hipcam.settrends.set_trend`); (0, None) without reps."""
+    from hipcam.settrends import set_trend
+
+    by_set: dict[int, list] = {}
+    for r in s.rep_rows:
+        if r.leg == leg:
+            by_set.setdefault(r.set_number, []).append(r)
+    if not by_set:
+        return 0, None
+    reps = sorted(max(by_set.values(), key=len), key=lambda r: r.number)
+    return len(reps), set_trend({"rom_deg": [r.rom_deg for r in reps],
+                                 "duration_s": [r.end_s - r.start_s for r in reps],
+                                 "smoothness": [r.smoothness_score for r in reps]})
 
 
 def _local(iso: str | None) -> str:
@@ -123,5 +157,4 @@ def progress_png(sessions: list[StoredSession], target: int = TARGET_REPS) -> by
     points = [ProgressPoint.from_legs(dt.datetime.fromisoformat(s.started_at).astimezone(),
                                       str(s.id), s.reps, s.longest_set, s.smoothness)
               for s in sessions]
-    return draw(points, target, title=f"Progress toward {target} reps in a row "
-                                      f"({len(sessions)} sessions)")
+    return draw(points, target, what="session")

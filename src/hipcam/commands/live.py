@@ -39,15 +39,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--headless", action="store_true",
                    help="no window: print events as JSON lines on stdout "
                         "(rep, set_end, warning, ... and last a summary)")
-    p.add_argument("--json", action="store_true",
-                   help="print the events as JSON lines on stdout with the window too")
+    p.add_argument("--json", nargs="?", const="-", metavar="PATH",
+                   help="write the events as JSON lines to PATH ('-' or no PATH = stdout), "
+                        "with the window too")
     add_analysis_options(p, stride=False)
     p.add_argument("--db", metavar="PATH",
                    help="session database (default $HIPCAM_DB, else "
                         "$XDG_DATA_HOME/hipcam/sessions.db or ~/.local/share/hipcam/sessions.db)")
     p.add_argument("--no-db", action="store_true", help="do not store this session")
     p.add_argument("--record", metavar="PATH", help="save the raw session video here (mp4)")
-    p.add_argument("--quiet", action="store_true", help="no sound")
+    p.add_argument("--no-sound", action="store_true", help="no ticks, no spoken counts")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no summary at the end, and no sound")
     p.add_argument("--max-seconds", type=float, metavar="S",
                    help="stop after this many seconds of source time")
     p.add_argument("--calibration", type=float, default=2.0, metavar="S",
@@ -74,23 +77,39 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     db = None if args.no_db else Path(args.db) if args.db else default_db_path()
 
+    json_path = args.json if args.json is not None else ("-" if args.headless else None)
+    events_out = sys.stdout
+    if json_path not in (None, "-"):
+        from hipcam.errors import OutputError
+
+        try:
+            events_out = open(json_path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise OutputError(f"cannot write {json_path}: {exc.strerror or exc}") from None
+
     def emit_json(event: dict) -> None:
-        sys.stdout.write(json.dumps(event, allow_nan=False, default=_json_default) + "\n")
-        sys.stdout.flush()
+        events_out.write(json.dumps(event, allow_nan=False, default=_json_default) + "\n")
+        events_out.flush()
+        if events_out is not sys.stdout:  # events in a file: the terminal still gets the summary
+            emit_human(event)
 
     def emit_human(event: dict) -> None:
         kind = event["event"]
         if kind == "warning":
             print(f"hipcam live: {event['message']}", file=sys.stderr)
-        elif kind == "summary":
+        elif kind == "summary" and not args.quiet:
             _print_summary(event)
 
     cfg = LiveConfig(
         source=args.source, realtime=args.realtime, loop=args.loop, target=args.target,
         pause_break_s=args.pause_break, model=args.model, db_path=db, record=args.record,
-        window=not args.headless, sound=not args.quiet, max_seconds=args.max_seconds,
-        calibration_s=args.calibration, emit=emit_json if args.headless or args.json else emit_human)
-    LiveSession(cfg).run()
+        window=not args.headless, sound=not (args.quiet or args.no_sound), max_seconds=args.max_seconds,
+        calibration_s=args.calibration, emit=emit_json if json_path is not None else emit_human)
+    try:
+        LiveSession(cfg).run()
+    finally:
+        if events_out is not sys.stdout:
+            events_out.close()
     return 0
 
 

@@ -74,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="instead of a video, render one still PNG at the --preview-angles")
     g.add_argument("--preview-angles", default="0,0", metavar="L,R",
                    help="hip angles (deg) of the left and right leg for --preview")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no summary and no progress bar")
 
 
 def _set(d: dict[str, Any], section: str, key: str, value: Any) -> None:
@@ -163,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
         f"{leg} {truth[leg]['reps']} reps (longest set {truth[leg]['longest_continuous_set']})"
         for leg in ("left", "right")
     )
-    print(f"{res.video} ({res.frames} frames, {res.codec}): {summary}", file=sys.stdout)
-    print(res.truth_json)
-    print(res.truth_csv)
+    if not args.quiet:
+        print(f"{res.video} ({res.frames} frames, {res.codec}): {summary}", file=sys.stdout)
+        print(res.truth_json)
+        print(res.truth_csv)
     return 0

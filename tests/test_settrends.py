@@ -1,0 +1,55 @@
+"""The road to 100: first-vs-last and per-rep trends of a set (pure logic)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from hipcam.settrends import MIN_REPS, WINDOW_REPS, add_set_trends, describe, set_trend, window_size
+
+
+def test_window_sizes() -> None:
+    assert window_size(MIN_REPS - 1) == 0
+    assert window_size(10) == 3 and window_size(30) == 10
+    assert window_size(50) == 16 and window_size(100) == WINDOW_REPS
+
+
+def test_a_fading_set_of_fifty() -> None:
+    """Range falls 0.2°/rep, reps slow by 10 ms/rep, smoothness falls 0.5/rep, one rep unscored."""
+    n = 50
+    rom = [30 - 0.2 * k for k in range(n)]
+    dur = [1.5 + 0.01 * k for k in range(n)]
+    smooth = [85 - 0.5 * k for k in range(n)]
+    smooth[10] = None
+    t = set_trend({"rom_deg": rom, "duration_s": dur, "smoothness": smooth})
+    assert t is not None and t["window"] == 16
+    assert t["per_rep"]["rom_deg"] == pytest.approx(-0.2, abs=1e-6)
+    assert t["per_rep"]["duration_s"] == pytest.approx(0.01, abs=1e-6)
+    assert t["per_rep"]["smoothness"] == pytest.approx(-0.5, abs=1e-6)
+    # last 16 vs first 16 reps: 34 reps apart
+    assert t["change"]["rom_deg"] == pytest.approx(-6.8, abs=0.05)
+    assert t["change"]["duration_s"] == pytest.approx(0.34, abs=0.005)
+    assert t["first"]["smoothness"] == pytest.approx(sum(85 - 0.5 * k for k in range(16) if k != 10) / 15,
+                                                     abs=0.05)
+    text = describe(t)
+    assert text.startswith("last 16 vs first 16 reps") and "range -7°" in text and "smoothness -17" in text
+
+
+def test_short_sets_have_no_trend_and_documents_get_one_per_set() -> None:
+    assert set_trend({"rom_deg": [20.0] * 5, "duration_s": [1.5] * 5, "smoothness": [80.0] * 5}) is None
+    reps = [{"start_s": 2.0 * k, "rom_deg": 25.0, "duration_s": 1.6, "smoothness_score": 80.0 - k}
+            for k in range(12)]
+    doc = {"legs": {"left": {"sets": [{"start_s": 0.0, "end_s": 9.0, "reps": 5},
+                                      {"start_s": 10.0, "end_s": 23.0, "reps": 7}],
+                             "reps_detail": reps},
+                    "right": {"sets": [], "reps_detail": []}}}
+    add_set_trends(doc)
+    assert [s["trend"] for s in doc["legs"]["left"]["sets"]] == [None, None]
+    reps += [{"start_s": 24.0 + 2 * k, "rom_deg": 25.0, "duration_s": 1.6, "smoothness_score": math.nan}
+             for k in range(4)]
+    doc["legs"]["left"]["sets"][1]["end_s"] = 31.0
+    add_set_trends(doc)
+    t = doc["legs"]["left"]["sets"][1]["trend"]
+    assert t is not None and t["window"] == 3 and t["per_rep"]["rom_deg"] == pytest.approx(0.0)
+    assert t["last"]["smoothness"] is None  # the last reps had no score: no made-up number
