@@ -103,3 +103,14 @@ def test_no_rep_starts_where_the_signal_comes_back_mid_movement():
               np.zeros(int(fs)), _excursions(2, 30.0), np.zeros(int(fs))]
     reps = [r for i, v in enumerate(x) if (r := det.update(i / fs, float(v))) is not None]
     assert len(reps) == 2 and reps[0].start_s > 3.0
+
+
+@pytest.mark.parametrize("shift", [-15.0, -25.0])
+def test_an_outward_shift_and_back_then_reps_a_second_later(shift):
+    fs = 30.0
+    ramp = shift * (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, int(1.0 * fs))))
+    moved = np.r_[ramp, np.full(int(5 * fs), shift)]
+    left = np.r_[np.zeros(int(2 * fs)), moved, moved[::-1][: int(1.0 * fs)], np.zeros(int(1 * fs)),
+                 _excursions(3, 30.0), np.zeros(int(2 * fs))]
+    an = run(left + np.random.default_rng(4).normal(0, 0.4, left.size))
+    assert len(an.reps("left")) == 3

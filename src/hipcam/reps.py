@@ -107,7 +107,8 @@ class RestAngle:
     the rolling 10th percentile (:class:`~hipcam.filtering.RollingBaseline`) held no lower than
     the *still-rest anchor* minus :data:`REST_BELOW_ANCHOR_DEG`. The anchor is the level at which
     the leg was still for :data:`REST_STILL_S` near it (it follows slow drift), or for
-    :data:`POSTURE_S` anywhere (a new posture). So internal rotations, which swing below rest,
+    :data:`POSTURE_S` anywhere (a new posture), or for :data:`REST_STILL_S` back at the posture
+    before that (the way back from a shift). So internal rotations, which swing below rest,
     cannot drag it down, and the way back from one is not an external rotation.
     """
 
@@ -116,6 +117,7 @@ class RestAngle:
         self._p10 = _rolling_baseline(fs_hz)
         self._band = _StillBand()
         self.anchor_deg = math.nan
+        self._previous_deg = math.nan  # the anchor before the last posture change
         self.shifts = 0  # how many times a new posture replaced the anchor
 
     def step(self, t_s: float, x: float) -> float:
@@ -127,7 +129,12 @@ class RestAngle:
                 self.anchor_deg = level
             elif abs(level - self.anchor_deg) <= REST_NEAR_DEG:
                 self.anchor_deg += 0.05 * (level - self.anchor_deg)
-            elif still_s >= POSTURE_S:
+            elif (abs(level - self._previous_deg) <= REST_NEAR_DEG
+                  or still_s >= POSTURE_S):
+                # back to the posture before the last change (at once), or a new one (after
+                # POSTURE_S of stillness)
+                back = abs(level - self._previous_deg) <= REST_NEAR_DEG
+                self._previous_deg = math.nan if back else self.anchor_deg
                 self.anchor_deg = level
                 self.shifts += 1
                 self._p10 = _rolling_baseline(self._fs_hz)  # forget the old posture
@@ -170,6 +177,7 @@ class RepDetector:
         self._i = -1
         self._hold = _StillBand()
         self._shifted = True  # wait for the leg at rest (start, gaps, posture changes)
+        self._rest_now = self._rest_at_start = math.nan
         self.posture_changes = 0
         self._reset_rest(math.nan, -1, math.nan)
 
@@ -211,13 +219,18 @@ class RepDetector:
 
     def _begin(self, start_t: float, start_i: int, t: float, x: float) -> None:
         self._state = "out"
+        self._rest_at_start = self._rest_now
         self._hold.reset()
         self._start_t, self._start_i = start_t, start_i
         self._peak_t, self._peak_i, self._peak_x = t, self._i, x
         self._valley_t, self._valley_i, self._valley_x = t, self._i, x
 
-    def update(self, t_s: float, angle_deg: float) -> Rep | None:
-        """Feed one grid sample: time (s) and rest-relative filtered angle (deg, NaN = gap)."""
+    def update(self, t_s: float, angle_deg: float, rest_deg: float = math.nan) -> Rep | None:
+        """Feed one grid sample: time (s) and rest-relative filtered angle (deg, NaN = gap).
+
+        ``rest_deg``, the rest angle itself, is optional: when given, an excursion during which
+        the rest moved (the leg changed posture and came back) is not a rep."""
+        self._rest_now = rest_deg
         self._i += 1
         i, x = self._i, angle_deg
         if not math.isfinite(x):
@@ -283,6 +296,8 @@ class RepDetector:
         duration = end_t - self._start_t
         if not (MIN_REP_S <= duration <= MAX_REP_S) or self._peak_x <= self.enter_deg:
             return None
+        if abs(self._rest_now - self._rest_at_start) > max(REST_NEAR_DEG, 0.3 * self._peak_x):
+            return None  # measured against a rest that moved: a change of posture, not a rep
         self.peaks_deg.append(self._peak_x)
         return Rep(self._start_t, self._peak_t, end_t, self._peak_x,
                    self._start_i, self._peak_i, end_i, final_i)

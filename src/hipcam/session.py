@@ -480,7 +480,7 @@ class SessionAnalyzer:
         rest = s.baseline.step(t, f)
         s.filtered.append(f)
         s.rest.append(rest)
-        rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan)
+        rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan, rest)
         if rep is not None and rep.peak_deg >= MIN_ROM_3D_DEG * (1.0 - s.image_weight[rep.peak_index]):
             s.pending.append(rep)
         events: list[RepEvent | SetEndEvent] = []
