@@ -249,8 +249,25 @@ def run_grid(scenarios: dict[str, dict[str, Any]], markdown: bool) -> int:
               f"  resting leg {row['phantom']} phantom  ROM err {_f(rom_err)}°"
               f"{' (approximate)' if row['approx'] else ''}  view {_f(res.view_yaw_deg, '.0f')}°",
               flush=True)
-    print()
-    print("| azimuth | cells | exercising leg right (near / far) | far leg hidden, reported not visible "
+    for group in sorted({r["group"] for r in rows}, reverse=True):
+        _grid_table(group, [r for r in rows if r["group"] == group])
+    ok = all(r["ok"] and r["phantom"] == 0 for r in rows)
+    print(f"\ngrid targets (exact near-leg counts, far leg exact or reported not visible, "
+          f"no phantom reps): {'met' if ok else 'NOT met'}")
+    if markdown:
+        print("\n| scenario | group | leg | reps (truth) | phantom | ROM error (°) | view (°) |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for r in rows:
+            print(f"| {r['name']} | {r['group']} | {r['which']} | {r['got']} ({r['want']})"
+                  f"{' hidden' if r['hidden'] else ''} | {r['phantom']} | {_f(r['rom_err'])}"
+                  f"{' ~' if r['approx'] else ''} | {_f(r['view'], '.0f')} |")
+    return 0 if ok else 1
+
+
+def _grid_table(group: str, rows: list[dict[str, Any]]) -> None:
+    """Per-azimuth summary of one group of grid cells (Markdown)."""
+    print(f"\n{group}:\n")
+    print("| azimuth | cells | exercising leg counted exactly | far leg hidden, reported not visible "
           "| phantom reps on resting legs | mean ROM error (°) | ROM |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for az in sorted({abs(r["az"]) for r in rows}):
@@ -263,17 +280,6 @@ def run_grid(scenarios: dict[str, dict[str, Any]], markdown: bool) -> int:
               f"| {sum(r['hidden'] and r['ok'] for r in far)}/{len(far)} "
               f"| {sum(r['phantom'] for r in rs)} | {_f(float(np.mean(errs)) if errs else None)} "
               f"| {'approximate' if any(r['approx'] for r in rs) else 'measured'} |")
-    ok = all(r["ok"] and r["phantom"] == 0 for r in rows)
-    print(f"\ngrid targets (exact near-leg counts, far leg exact or reported not visible, "
-          f"no phantom reps): {'met' if ok else 'NOT met'}")
-    if markdown:
-        print("\n| scenario | group | leg | reps (truth) | phantom | ROM error (°) | view (°) |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
-        for r in rows:
-            print(f"| {r['name']} | {r['group']} | {r['which']} | {r['got']} ({r['want']})"
-                  f"{' hidden' if r['hidden'] else ''} | {r['phantom']} | {_f(r['rom_err'])}"
-                  f"{' ~' if r['approx'] else ''} | {_f(r['view'], '.0f')} |")
-    return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """The floor for ``hipcam analyse``: decode + ``PoseLandmarker.detect_for_video``, nothing else.
 
-Same model and options as :class:`hipcam.pose.PoseEstimator` (VIDEO mode, two poses, 0.5
-confidences); each frame is decoded with OpenCV, converted BGR→RGB (MediaPipe takes RGB) and
+The model and confidences of :class:`hipcam.pose.PoseEstimator`'s tracker (VIDEO mode, 0.5
+confidences) and the setting a user needs, one person (``--num-poses 1``, the default: after the
+first frame MediaPipe tracks the person and skips its detector). ``--num-poses 2`` is the loop
+hipcam used to run (the detector runs on every frame in which fewer than two people are
+tracked). Each frame is decoded with OpenCV, converted BGR→RGB (MediaPipe takes RGB) and
 detected, all in one thread. Used by ``benchmarks/throughput.py``.
 
-Usage: ``bare_loop.py VIDEO [--model PATH]``
+Usage: ``bare_loop.py VIDEO [--num-poses N] [--model PATH]``
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("video")
     ap.add_argument("--model", default=str(ROOT / "models" / "pose_landmarker_full.task"))
+    ap.add_argument("--num-poses", type=int, default=1, help="people MediaPipe may report (default 1)")
     args = ap.parse_args()
     os.environ.setdefault("GLOG_minloglevel", "2")
     import cv2
@@ -30,7 +34,7 @@ def main() -> int:
 
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=args.model),
-        running_mode=vision.RunningMode.VIDEO, num_poses=2,
+        running_mode=vision.RunningMode.VIDEO, num_poses=args.num_poses,
         min_pose_detection_confidence=0.5, min_pose_presence_confidence=0.5,
         min_tracking_confidence=0.5)
     landmarker = vision.PoseLandmarker.create_from_options(options)

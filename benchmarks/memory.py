@@ -13,9 +13,9 @@ the time (the model's own memory does not depend on the length).
 
 Usage::
 
-    .venv/bin/python benchmarks/memory.py                # 1 and 10 minutes
-    .venv/bin/python benchmarks/memory.py --no-model     # growth only, quickly
-    .venv/bin/python benchmarks/memory.py --minutes 1 3 --stride 2
+    python benchmarks/memory.py                # 1 and 10 minutes
+    python benchmarks/memory.py --no-model     # growth only, quickly
+    python benchmarks/memory.py --minutes 1 3 --stride 2
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--no-model", action="store_true", help="stub instead of the pose model")
     args = ap.parse_args()
-    hipcam = str(ROOT / ".venv" / "bin" / "hipcam")
+    hipcam = [sys.executable, "-m", "hipcam.cli"]
     print(machine())
     print(load_note())
     if args.no_model:
@@ -48,10 +48,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for minutes in args.minutes:
             video = looped_video(minutes)
-            cmd = [hipcam, "analyse", str(video), "--json", f"{tmp}/a.json", "--plot", f"{tmp}/a.png",
+            cmd = [*hipcam, "analyse", str(video), "--json", f"{tmp}/a.json", "--plot", f"{tmp}/a.png",
                    "--stride", str(args.stride), "--jobs", str(args.jobs), "--no-progress", "-q"]
             if args.no_model:
-                cmd = [str(ROOT / ".venv" / "bin" / "python"),
+                cmd = [sys.executable,
                        str(ROOT / "benchmarks" / "_stub_analyse.py"), str(video), tmp]
             wall, cpu, rss_kb = run_timed(cmd)
             secs = video_seconds(video)

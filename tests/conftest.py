@@ -17,6 +17,7 @@ SLOW_MODULES = {
 SLOW_TESTS = {
     "test_parallel": {"test_parallel_chunks_match_sequential_with_boundaries_inside_reps",
                       "test_stride_two_leaves_counts_unchanged"},
+    "test_videowriter": {"test_analyse_annotate_writes_h264_with_overlay_at_real_speed"},
     "test_live_units": {"test_camera_unplugged_mid_session_saves_and_says_so",
                         "test_realtime_source_drops_stale_frames_and_latency_stays_flat"},
 }

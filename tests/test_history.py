@@ -62,3 +62,22 @@ def test_missing_db_is_a_one_line_error(tmp_path):
                          text=True, timeout=60)
     assert out.returncode == 3
     assert out.stderr.count("\n") == 1 and "hipcam live" in out.stderr
+
+
+def test_note_then_delete(db):
+    run = lambda *a: subprocess.run(HIPCAM + ["history", "--db", str(db), *a], capture_output=True,  # noqa: E731
+                                    text=True, timeout=60, stdin=subprocess.DEVNULL)
+    out = run("--note", "2", "new shoes, knee fine")
+    assert out.returncode == 0 and "note set" in out.stdout, out.stderr
+    doc = json.loads(run("--json").stdout)
+    assert [d["note"] for d in doc] == [None, "new shoes, knee fine", None]
+    assert "new shoes" in run().stdout
+    refused = run("--delete", "2")  # no terminal to ask on, no --yes: nothing deleted
+    assert refused.returncode == 2 and "--yes" in refused.stderr and refused.stderr.count("\n") == 1
+    assert len(json.loads(run("--json").stdout)) == 3
+    out = run("--delete", "2", "--yes")
+    assert out.returncode == 0 and "deleted session 2" in out.stdout, out.stderr
+    assert [d["id"] for d in json.loads(run("--json").stdout)] == [1, 3]
+    missing = run("--delete", "2", "--yes")
+    assert missing.returncode == 3 and "no session 2" in missing.stderr
+    assert run("--note", "x", "y").returncode == 2

@@ -53,3 +53,19 @@ def test_short_sets_have_no_trend_and_documents_get_one_per_set() -> None:
     t = doc["legs"]["left"]["sets"][1]["trend"]
     assert t is not None and t["window"] == 3 and t["per_rep"]["rom_deg"] == pytest.approx(0.0)
     assert t["last"]["smoothness"] is None  # the last reps had no score: no made-up number
+
+
+def test_summary_says_not_exercised_and_how_the_set_faded() -> None:
+    from hipcam.report import summary_text
+
+    reps = [{"start_s": 2.0 * k, "rom_deg": 30 - 0.5 * k, "duration_s": 1.5, "smoothness_score": 90.0}
+            for k in range(12)]
+    leg = {"reps": 12, "longest_continuous_set": 12, "sets": [{"start_s": 0.0, "end_s": 24.0, "reps": 12}],
+           "smoothness_score": 90.0, "jerky_reps": 0, "mean_rom_deg": 27.0, "reps_detail": reps}
+    idle = {"reps": 0, "longest_continuous_set": 0, "sets": [], "smoothness_score": None, "jerky_reps": 0,
+            "mean_rom_deg": None, "reps_detail": []}
+    doc = add_set_trends({"video": {"path": "v.mp4", "duration_s": 30.0, "frames": 900, "fps": 30.0},
+                          "legs": {"left": leg, "right": idle}, "warnings": []})
+    text = summary_text(doc)
+    assert "right leg: not exercised (no reps)" in text and "0% of 100" not in text.split("right")[1]
+    assert "longest set, last 4 vs first 4 reps: range -4°, rep time +0%, smoothness +0" in text

@@ -67,3 +67,36 @@ def test_default_path_follows_env(tmp_path, monkeypatch):
     assert default_db_path() == tmp_path / "hipcam" / "sessions.db"
     monkeypatch.setenv("HIPCAM_DB", str(tmp_path / "x.db"))
     assert default_db_path() == tmp_path / "x.db"
+
+
+def test_default_path_keeps_existing_history_then_uses_the_platform_folder(tmp_path, monkeypatch):
+    import platformdirs
+
+    monkeypatch.delenv("HIPCAM_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    # a system whose user data folder is elsewhere (macOS, Windows)
+    monkeypatch.setattr(platformdirs, "user_data_path",
+                        lambda app, appauthor=None: tmp_path / "Library" / "Application Support" / app)
+    assert default_db_path() == tmp_path / "Library" / "Application Support" / "hipcam" / "sessions.db"
+    legacy = tmp_path / "xdg" / "hipcam" / "sessions.db"  # where 0.1 put it: keep using it
+    with SessionStore(legacy) as store:
+        store.start_session("0", 100)
+    assert default_db_path() == legacy
+
+
+def test_note_and_delete(tmp_path):
+    path = tmp_path / "s.db"
+    with SessionStore(path) as store:
+        a = store.start_session("0", 100)
+        b = store.start_session("1", 100)
+        for sid in (a, b):
+            store.add_rep(sid, StoredRep("left", 1, 1, 0.0, 0.5, 1.0, 30.0, 80.0), 1, 0.0, 80.0, 1, 80.0)
+        assert store.set_note(a, "knee sore") and not store.set_note(999, "x")
+        store.end_session(a, "completed", 10.0)  # ending keeps the note
+        assert store.session(a).note == "knee sore"
+        assert store.delete_session(a) and not store.delete_session(a)
+        assert store.session(a) is None and [s.id for s in store.sessions()] == [b]
+        assert list(store.iter_reps(b)) and store.best_set_since("2000-01-01", "left") == 1
+        n = store._db.execute("SELECT COUNT(*) FROM reps WHERE session_id = ?", (a,)).fetchone()[0]
+        assert n == 0
+        assert store.set_note(b, "") and store.session(b).note is None

@@ -121,6 +121,7 @@ def _set_trend_panels(doc: dict, axes: list) -> None:
     labels = {"rom_deg": "road to 100: range of motion (°) through the longest set",
               "duration_s": "rep time (s)", "smoothness": "smoothness (0–100)"}
     shown = False
+    top = {"rom_deg": 45.0, "duration_s": 3.0}  # fixed floors: a 1° drift must not fill a panel
     for leg in LEGS:
         d = doc["legs"][leg]
         if not d.get("sets"):
@@ -134,6 +135,9 @@ def _set_trend_panels(doc: dict, axes: list) -> None:
         x = np.arange(1, len(reps) + 1)
         for ax, key in zip(axes, FIGURES.values(), strict=True):
             y = np.array([np.nan if r.get(key) is None else float(r[key]) for r in reps])
+            fig_key = next(f for f, k in FIGURES.items() if k == key)
+            if fig_key in top and np.isfinite(y).any():
+                top[fig_key] = max(top[fig_key], float(np.nanmax(y)) * 1.15)
             ax.plot(x, y, "o", ms=3, color=LEG_HEX[leg], alpha=0.8,
                     label=f"{leg}: set of {len(reps)}")
             ok = np.isfinite(y)
@@ -147,6 +151,8 @@ def _set_trend_panels(doc: dict, axes: list) -> None:
         ax.set_xlabel("rep in the longest set (first and last compared reps shaded)", fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
+        if fig_key in top:
+            ax.set_ylim(0, top[fig_key])
         if fig_key == "smoothness":
             for band, (lo, hi) in (("smooth", (70, 100)), ("fair", (50, 70)), ("jerky", (0, 50))):
                 ax.axhspan(lo, hi, color=SCORE_HEX[band], alpha=0.08, lw=0)
@@ -226,8 +232,8 @@ def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str 
     ax2.set_ylabel("smoothness (0–100)")
     ax2.set_title("Smoothness (green ≥ 70 smooth, amber 50–70 fair, red < 50 jerky)", loc="left",
                   fontsize=10)
-    if any(p.smoothness.get(leg) is not None for p in points for leg in LEGS):
-        ax2.legend(loc="lower left", fontsize=8)
+    # no legend in the smoothness panel: the legs' colours are those of the panel above, and a
+    # legend there would hide the low scores that matter most
     ax2.set_xlabel(f"{what} date" if use_dates else f"{what} (in order)")
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)

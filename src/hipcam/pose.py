@@ -1,9 +1,11 @@
-"""Pose stage: MediaPipe Tasks ``PoseLandmarker`` in VIDEO mode, one tracked person per frame.
+"""Pose stage: MediaPipe Tasks ``PoseLandmarker``, one followed person per frame.
 
 Image landmarks are kept in pixels, world landmarks in metres (hip-centred, as MediaPipe gives
-them), with per-landmark visibility. When several people are in view, the person chosen at the
-start is the largest and most central one, and from then on the one nearest to where that person
-was (so a passer-by never takes over); frames with more than one person are counted.
+them), with per-landmark visibility. One person is tracked at the model's single-person cost
+(VIDEO mode, ``num_poses=1``: no person detector between frames); a second, two-person graph
+checks now and then, and whenever the tracked person jumps, who is in view (see
+:class:`PoseEstimator`). The person followed is the largest and most central one at the start,
+and from then on the one nearest to where that person was, so a passer-by never takes over.
 """
 
 from __future__ import annotations
@@ -93,67 +95,113 @@ class PoseSample:
     frame_size_px: tuple[int, int] = (0, 0)  # (width, height) of the picture; 0 = unknown
 
 
-class PoseEstimator:
-    """A ``PoseLandmarker`` in VIDEO mode that follows one person.
+#: Seconds of video between two routine checks for other people in view (one detector run).
+CHECK_EVERY_S = 2.0
+#: The tracked hips moving this many torso lengths away from where they were at the last check
+#: trigger a check at once (a passer-by taking over the tracker moves it by more than that).
+DRIFT_TORSOS = 0.5
+#: The tracked torso growing or shrinking by this factor since the last check triggers one too.
+SCALE_JUMP = 1.35
+#: Two results are the same person when their hip centres are closer than this many torso lengths.
+SAME_PERSON_TORSOS = 0.3
+#: Frames in a row the tracker must agree with the check before checks stop running every frame.
+AGREE_FRAMES = 10
+#: Seconds between two attempts to steer the tracker off another person.
+STEER_EVERY_S = 1.0
+#: A person further than this many torso lengths from where the followed one was last seen is
+#: someone else (not followed until the followed person has been gone :data:`FORGET_S`).
+FOLLOW_RADIUS_TORSOS = 1.0
+#: Seconds after which a followed person who has vanished is forgotten.
+FORGET_S = 2.0
 
-    Parameters
-    ----------
-    model_path:
-        A MediaPipe ``.task`` bundle; default :func:`default_model_path`.
-    num_poses:
-        How many people MediaPipe may report per frame (the tracked one is picked among them).
+_Person = tuple[np.ndarray, np.ndarray, np.ndarray]  # image xy px (33, 2), visibility (33,), world (33, 3)
+
+
+def _hip_centre(xy: np.ndarray) -> np.ndarray:
+    return xy[[L_HIP, R_HIP]].mean(axis=0)
+
+
+def _torso_px(xy: np.ndarray) -> float:
+    """Shoulder-centre to hip-centre distance in pixels (at least 1)."""
+    return max(float(np.linalg.norm(xy[[L_SHOULDER, R_SHOULDER]].mean(axis=0) - _hip_centre(xy))), 1.0)
+
+
+class PoseEstimator:
+    """Follows one person through a video with MediaPipe's ``PoseLandmarker``.
+
+    Two graphs share the work:
+
+    * the **tracker**, VIDEO mode with ``num_poses=1``: after the first frame MediaPipe derives
+      the region of interest from the previous frame's landmarks and skips its person detector
+      (with ``num_poses=2`` it runs the detector on every frame in which it tracks fewer than two
+      people — i.e. nearly always — which costs about as much again as the landmarks);
+    * the **checker**, IMAGE mode with ``num_poses=2``: detector + landmarks from scratch, run
+      only when it matters — when the tracker acquires or loses a person, when the tracked hips
+      drift more than :data:`DRIFT_TORSOS` torso lengths (or the torso changes size by
+      :data:`SCALE_JUMP`) since the last check, and every :data:`CHECK_EVERY_S` seconds.
+
+    At a check the person to follow is chosen among those the checker sees: at the start (or
+    after losing everyone) the largest, most central one, afterwards the one nearest to where
+    the followed person was. If the tracker is on someone else (a physio or family member
+    walking through the picture), the checker's landmarks of the chosen person are used and the
+    checker runs on every frame until the tracker agrees again for :data:`AGREE_FRAMES` frames;
+    meanwhile the tracker is steered back by showing it the frame with the other people
+    painted out. Frames between checks report the number of people seen at the last check.
     """
 
     def __init__(
         self,
         model_path: str | Path | None = None,
-        num_poses: int = 2,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        check_every_s: float = CHECK_EVERY_S,
     ) -> None:
         os.environ.setdefault("GLOG_minloglevel", "2")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         path = Path(model_path) if model_path else default_model_path()
         if not path.is_file():
             raise HipcamError(f"pose model not found: {path} (see models/README.md or --model)")
+        self.model_path = path
+        self.check_every_s = float(check_every_s)
+        self._confidences = (min_detection_confidence, min_tracking_confidence)
+        self._tracker = self._create(video=True, num_poses=1)
+        self._checker: Any = None  # created at the first check
+        self._last_ts_ms = -1
+        self._last_center: np.ndarray | None = None  # hips of the person followed, last frame
+        self._anchor: tuple[np.ndarray, float] | None = None  # hips and torso px at the last check
+        self._last_check_s = -np.inf
+        self._last_steer_s = -np.inf
+        self._last_torso = 1.0
+        self._last_seen_s = -np.inf
+        self._tracked = False  # the tracker reported a person in the previous frame
+        self._contested = False
+        self._agree = 0
+        self._people_seen = 1
+        #: How many frames ran the checker (tests and benchmarks read it).
+        self.checks = 0
+        self.frames = 0
+
+    def _create(self, video: bool, num_poses: int) -> Any:
+        det, trk = self._confidences
         with _quiet_native_stderr():
             from mediapipe.tasks.python import BaseOptions, vision
 
             options = vision.PoseLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=str(path)),
-                running_mode=vision.RunningMode.VIDEO,
+                base_options=BaseOptions(model_asset_path=str(self.model_path)),
+                running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
                 num_poses=num_poses,
-                min_pose_detection_confidence=min_detection_confidence,
-                min_pose_presence_confidence=min_detection_confidence,
-                min_tracking_confidence=min_tracking_confidence,
+                min_pose_detection_confidence=det,
+                min_pose_presence_confidence=det,
+                min_tracking_confidence=trk,
             )
             try:
-                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+                return vision.PoseLandmarker.create_from_options(options)
             except Exception as exc:  # mediapipe raises RuntimeError/ValueError
                 msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise HipcamError(f"cannot load pose model {path}: {msg}") from None
-        self.model_path = path
-        self._last_ts_ms = -1
-        self._last_center: np.ndarray | None = None
-        self._first_call = True
+                raise HipcamError(f"cannot load pose model {self.model_path}: {msg}") from None
 
-    def detect(self, rgb: np.ndarray | PreparedImage, t_s: float) -> PoseSample | None:
-        """Landmarks of the tracked person in an RGB ``uint8`` frame at time ``t_s`` (seconds).
-
-        ``rgb`` may also be a :class:`PreparedImage` (see :func:`prepare_image`).
-        """
-        ts_ms = max(int(round(t_s * 1000.0)), self._last_ts_ms + 1)
-        self._last_ts_ms = ts_ms
-        prepared = rgb if isinstance(rgb, PreparedImage) else prepare_image(rgb)
-        image, w, h = prepared.image, prepared.width, prepared.height
-        if self._first_call:
-            with _quiet_native_stderr():
-                result = self._landmarker.detect_for_video(image, ts_ms)
-            self._first_call = False
-        else:
-            result = self._landmarker.detect_for_video(image, ts_ms)
-        if not result.pose_landmarks:
-            return None
+    @staticmethod
+    def _people(result: Any, w: int, h: int) -> list[_Person]:
         people = []
         scale = np.array([w, h], dtype=np.float64)
         for lms, wlms in zip(result.pose_landmarks, result.pose_world_landmarks, strict=False):
@@ -163,17 +211,49 @@ class PoseEstimator:
             vis = img[:, 2].astype(np.float32)
             world = np.array([(p.x, p.y, p.z) for p in wlms], dtype=np.float32)
             people.append((xy, vis, world))
-        idx = self._choose(people, w, h)
-        xy, vis, world = people[idx]
-        self._last_center = xy[[L_HIP, R_HIP]].mean(axis=0)
-        return PoseSample(xy, vis, world, len(people), (w, h))
+        return people
 
-    def _choose(self, people: list, w: int, h: int) -> int:
+    def _next_ts_ms(self, t_s: float) -> int:
+        ts_ms = max(int(round(t_s * 1000.0)), self._last_ts_ms + 1)
+        self._last_ts_ms = ts_ms
+        return ts_ms
+
+    def _track(self, image: Any, ts_ms: int, w: int, h: int) -> _Person | None:
+        if self.frames == 0:
+            with _quiet_native_stderr():
+                result = self._tracker.detect_for_video(image, ts_ms)
+        else:
+            result = self._tracker.detect_for_video(image, ts_ms)
+        people = self._people(result, w, h)
+        return people[0] if people else None
+
+    def _check(self, image: Any, w: int, h: int) -> list[_Person]:
+        if self._checker is None:
+            self._checker = self._create(video=False, num_poses=2)
+        self.checks += 1
+        return self._people(self._checker.detect(image), w, h)
+
+    def _needs_check(self, person: _Person | None, tracked_before: bool, t_s: float) -> bool:
+        if self._contested or t_s - self._last_check_s >= self.check_every_s:
+            return True
+        if (person is not None) != tracked_before:  # the tracker acquired or lost someone
+            return True
+        if person is None or self._anchor is None:
+            return False
+        centre, torso = self._anchor
+        xy = person[0]
+        if np.linalg.norm(_hip_centre(xy) - centre) > DRIFT_TORSOS * torso:
+            return True
+        ratio = _torso_px(xy) / torso
+        return not (1.0 / SCALE_JUMP <= ratio <= SCALE_JUMP)
+
+    def _choose(self, people: list[_Person], w: int, h: int) -> int:
+        """Index of the person to follow: nearest to the last position, else largest and central."""
+        if self._last_center is not None:
+            d = [np.linalg.norm(_hip_centre(p[0]) - self._last_center) for p in people]
+            return int(np.argmin(d))
         if len(people) == 1:
             return 0
-        if self._last_center is not None:
-            d = [np.linalg.norm(p[0][[L_HIP, R_HIP]].mean(axis=0) - self._last_center) for p in people]
-            return int(np.argmin(d))
         scores = []
         for xy, _, _ in people:
             span = xy.max(axis=0) - xy.min(axis=0)
@@ -182,13 +262,100 @@ class PoseEstimator:
             scores.append(area - 0.5 * off)
         return int(np.argmax(scores))
 
+    def _near_last(self, person: _Person) -> bool:
+        """``person`` is where the followed person was (or nobody is being followed)."""
+        if self._last_center is None:
+            return True
+        return bool(np.linalg.norm(_hip_centre(person[0]) - self._last_center)
+                    <= FOLLOW_RADIUS_TORSOS * self._last_torso)
+
+    @staticmethod
+    def _same(a: _Person, b: _Person) -> bool:
+        return bool(np.linalg.norm(_hip_centre(a[0]) - _hip_centre(b[0]))
+                    < SAME_PERSON_TORSOS * _torso_px(b[0]))
+
+    def _steer(self, prepared: PreparedImage, others: list[_Person], t_s: float) -> _Person | None:
+        """Show the tracker this frame with ``others`` painted out, so it re-detects the one left."""
+        import mediapipe as mp
+
+        self._last_steer_s = t_s
+        rgb = np.array(prepared.image.numpy_view()[..., :3], dtype=np.uint8)
+        fill = np.median(rgb.reshape(-1, 3)[::97], axis=0).astype(np.uint8)
+        for xy, _, _ in others:
+            lo, hi = xy.min(axis=0), xy.max(axis=0)
+            pad = 0.15 * (hi - lo)
+            x0, y0 = np.maximum(lo - pad, 0).astype(int)
+            x1, y1 = np.minimum(hi + pad, (prepared.width, prepared.height)).astype(int)
+            rgb[y0:y1, x0:x1] = fill
+        masked = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        # 1st call: the tracked region is now empty, tracking is lost; 2nd: the detector runs
+        self._track(masked, self._next_ts_ms(t_s), prepared.width, prepared.height)
+        return self._track(masked, self._next_ts_ms(t_s), prepared.width, prepared.height)
+
+    def _checked(self, prepared: PreparedImage, tracked: _Person | None, t_s: float) -> _Person | None:
+        """Run the checker on this frame; the person to report (or None)."""
+        self._last_check_s = t_s
+        people = self._check(prepared.image, prepared.width, prepared.height)
+        self._people_seen = max(len(people), int(tracked is not None))
+        chosen = None
+        if people:
+            idx = self._choose(people, prepared.width, prepared.height)
+            if self._near_last(people[idx]):
+                chosen = people[idx]
+        if chosen is None:
+            # nobody where the followed person was: they are hidden or gone, nobody else is
+            # followed until FORGET_S has passed
+            self._contested = bool(people)
+            self._agree = 0
+            if not people and tracked is not None and self._near_last(tracked):
+                self._contested = False
+                self._anchor = (_hip_centre(tracked[0]), _torso_px(tracked[0]))
+                return tracked
+            return None
+        if tracked is not None and self._same(tracked, chosen):
+            self._agree += 1
+            if self._agree >= AGREE_FRAMES or not self._contested:
+                self._contested = False
+            out = tracked
+        else:
+            self._contested = True
+            self._agree = 0
+            out = chosen
+            if tracked is not None and len(people) > 1 and t_s - self._last_steer_s >= STEER_EVERY_S:
+                steered = self._steer(prepared, [p for p in people if p is not chosen], t_s)
+                self._tracked = steered is not None
+        self._anchor = (_hip_centre(out[0]), _torso_px(out[0]))
+        return out
+
+    def detect(self, rgb: np.ndarray | PreparedImage, t_s: float) -> PoseSample | None:
+        """Landmarks of the followed person in an RGB ``uint8`` frame at time ``t_s`` (seconds).
+
+        ``rgb`` may also be a :class:`PreparedImage` (see :func:`prepare_image`). Frames must
+        come in time order (MediaPipe's VIDEO mode).
+        """
+        prepared = rgb if isinstance(rgb, PreparedImage) else prepare_image(rgb)
+        tracked = self._track(prepared.image, self._next_ts_ms(t_s), prepared.width, prepared.height)
+        self.frames += 1
+        tracked_before, self._tracked = self._tracked, tracked is not None
+        if self._last_center is not None and t_s - self._last_seen_s > FORGET_S:
+            self._last_center = None  # gone too long: whoever comes next is followed
+        person = tracked
+        if self._needs_check(tracked, tracked_before, t_s):
+            person = self._checked(prepared, tracked, t_s)
+        if person is None:
+            return None
+        xy, vis, world = person
+        self._last_center, self._last_torso, self._last_seen_s = _hip_centre(xy), _torso_px(xy), t_s
+        return PoseSample(xy, vis, world, max(self._people_seen, 1), (prepared.width, prepared.height))
+
     def close(self) -> None:
-        """Release the native graph (safe to call twice)."""
-        lm = getattr(self, "_landmarker", None)
-        if lm is not None:
-            self._landmarker = None
-            with contextlib.suppress(Exception), _quiet_native_stderr():
-                lm.close()
+        """Release the native graphs (safe to call twice)."""
+        for name in ("_tracker", "_checker"):
+            lm = getattr(self, name, None)
+            if lm is not None:
+                setattr(self, name, None)
+                with contextlib.suppress(Exception), _quiet_native_stderr():
+                    lm.close()
 
     def __enter__(self) -> PoseEstimator:
         return self

@@ -89,17 +89,24 @@ def summary_text(doc: dict, target: int = TARGET_REPS) -> str:
     lines = [f"{v['path']}: {v['duration_s']:.1f} s, {v['frames']} frames at {v['fps']:.3g} fps"]
     for leg in LEGS:
         d = doc["legs"][leg]
+        if not d["reps"]:
+            lines.append(f"  {leg:5s} leg: not exercised (no reps)")
+            continue
         best = d["longest_continuous_set"]
         pct = min(100.0, 100.0 * best / target) if target else 0.0
         bar = "#" * int(round(pct / 5)) + "." * (20 - int(round(pct / 5)))
         lines.append(
             f"  {leg:5s} leg: {d['reps']:3d} reps, longest continuous set {best:3d} "
             f"[{bar}] {pct:.0f}% of {target}")
-        if d["reps"]:
-            lines.append(
-                f"             mean range of motion {_fmt(d['mean_rom_deg'], '.0f')}°, "
-                f"smoothness {_fmt(d['smoothness_score'])}/100, "
-                f"jerky reps {d['jerky_reps']}, sets {[s['reps'] for s in d['sets']]}")
+        lines.append(
+            f"             mean range of motion {_fmt(d['mean_rom_deg'], '.0f')}°, "
+            f"smoothness {_fmt(d['smoothness_score'])}/100, "
+            f"jerky reps {d['jerky_reps']}, sets {[s['reps'] for s in d['sets']]}")
+        from hipcam.settrends import describe, longest_set_trend
+
+        _, trend = longest_set_trend(d)
+        if trend:
+            lines.append(f"             longest set, {describe(trend)}")
     for w in doc.get("warnings", []):
         lines.append(f"  warning: {w}")
     return "\n".join(lines)

@@ -58,6 +58,9 @@ YAW_WINDOW_S = 5.0
 #: Extra low-pass of the 3D rotation before it is blended in (side views): its frame-to-frame
 #: noise is ~3° where the image angle's is <1°; reps last ≥ 1 s.
 CUTOFF_3D_HZ = 1.5
+#: The model reads ~10-20% of a shin's swing in depth (rendered tests, camera 75-90° aside):
+#: the side-view reading is scaled by this to approximate degrees of hip rotation.
+SIDE_GAIN = 5.0
 #: A rep read from the 3D rotation alone (side views) must reach this (rest-relative) size: its
 #: noise, and its coupling to the other leg's swing, reach ~10° there. Blends with the image
 #: weight: no minimum beyond the detector's own where the image is trusted.
@@ -69,7 +72,8 @@ _CH_3D = (2, 3)
 _CH_YAW = 4
 _CH_POS = (5, 6)
 _CH_VIEW = (7, 8)
-_N_CH = 9
+_CH_SIDE = (9, 10)
+_N_CH = 11
 SMOOTH_PAD_S = 0.3
 
 
@@ -395,6 +399,7 @@ class SessionAnalyzer:
             if seen[k]:
                 self._legs[leg].frames_seen += 1
                 out[_CH_2D[k]], out[_CH_3D[k]] = la.angle_2d_deg[k], la.angle_3d_deg[k]
+                out[_CH_SIDE[k]] = la.side_rotation_deg[k]
             out[_CH_VIEW[k]] = la.view_yaw_deg[k]
         out[_CH_YAW] = la.camera_yaw_deg
         return out
@@ -451,10 +456,11 @@ class SessionAnalyzer:
                 w = angles.image_weight(view)
                 s.image_weight.append(w)
                 method = "2d" if w >= 1.0 else ("3d" if w <= 0.0 else "blend")
-                # the 3D reading is noisier (depth is the model's weakest coordinate): smoothed more
-                a3_smooth = s.lowpass_3d.step(a3)
+                # the side-view reading is noisier (depth is the model's weakest coordinate):
+                # smoothed more, and scaled up (the model reads a fraction of a swing in depth)
+                side = s.lowpass_3d.step(ch[_CH_SIDE[k]])
                 value = angles.blend_rotation(angles.correct_foreshortening_deg_float(a2, view),
-                                              a3_smooth, w)
+                                              SIDE_GAIN * side, w)
                 pos = ch[_CH_POS[k]]
                 # a flag interpolated across a change of position is not "in position"
                 countable = not math.isfinite(pos) or pos >= 1.0 - 1e-9

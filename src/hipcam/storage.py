@@ -72,13 +72,27 @@ CREATE INDEX IF NOT EXISTS reps_session ON reps (session_id, leg);
 """
 
 
+def legacy_db_path() -> Path:
+    """Where hipcam 0.1 kept the database on every system: ``$XDG_DATA_HOME/hipcam/sessions.db``,
+    else ``~/.local/share/hipcam/sessions.db``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "hipcam" / "sessions.db"
+
+
 def default_db_path() -> Path:
-    """``$HIPCAM_DB``, else ``$XDG_DATA_HOME/hipcam/sessions.db``, else ``~/.local/share/hipcam/…``."""
+    """The session database: ``$HIPCAM_DB``; else a database already at :func:`legacy_db_path`
+    (so no one's history is lost); else ``sessions.db`` in the user data folder of this system
+    (:func:`platformdirs.user_data_path`: ``$XDG_DATA_HOME/hipcam`` or ``~/.local/share/hipcam`` on
+    Linux, ``~/Library/Application Support/hipcam`` on macOS, ``%LOCALAPPDATA%\\hipcam`` on Windows)."""
     env = os.environ.get("HIPCAM_DB")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "hipcam" / "sessions.db"
+    legacy = legacy_db_path()
+    if legacy.is_file():
+        return legacy
+    import platformdirs
+
+    return platformdirs.user_data_path("hipcam", appauthor=False) / "sessions.db"
 
 
 def utc_now_iso() -> str:
@@ -189,11 +203,26 @@ class SessionStore:
 
     def end_session(self, session_id: int, status: str, duration_s: float | None = None,
                     note: str | None = None) -> None:
-        """Mark the session finished (``completed``, ``interrupted``, ``camera_lost``, ...)."""
+        """Mark the session finished (``completed``, ``interrupted``, ``camera_lost``, ...); a
+        ``note`` given here replaces the session's note, None keeps it."""
         with self._db:
             self._db.execute(
-                "UPDATE sessions SET status = ?, ended_at = ?, duration_s = ?, note = ? WHERE id = ?",
-                (status, utc_now_iso(), _clean(duration_s), note, session_id))
+                "UPDATE sessions SET status = ?, ended_at = ?, duration_s = ?, note = COALESCE(?, note) "
+                "WHERE id = ?", (status, utc_now_iso(), _clean(duration_s), note, session_id))
+
+    def set_note(self, session_id: int, note: str | None) -> bool:
+        """Set (or, with None or "", clear) a session's note; False when there is no such session."""
+        with self._db:
+            cur = self._db.execute("UPDATE sessions SET note = ? WHERE id = ?", (note or None, session_id))
+        return cur.rowcount == 1
+
+    def delete_session(self, session_id: int) -> bool:
+        """Delete a session with its reps and sets; False when there is no such session."""
+        with self._db:
+            self._db.execute("DELETE FROM reps WHERE session_id = ?", (session_id,))
+            self._db.execute("DELETE FROM sets WHERE session_id = ?", (session_id,))
+            cur = self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        return cur.rowcount == 1
 
     # -- reading --------------------------------------------------------------------------
     def sessions(self, limit: int | None = None, with_reps: bool = False) -> list[StoredSession]:

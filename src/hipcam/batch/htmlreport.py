@@ -298,7 +298,7 @@ def write_report(out_dir: Path, rows: list[BatchRow], target: int, totals_line: 
         if any(r.doc is not None for r in prs):
             fingerprint = repr([(r.entry.recorded_at, r.leg(g, "reps"), r.leg(g, "longest_continuous_set"),
                                  r.leg(g, "smoothness_score")) for r in prs if r.doc is not None
-                                for g in LEGS] + [target, "plots/2"])
+                                for g in LEGS] + [target, "plots/3"])
             plot_name = f"{slug}-progress-{hashlib.sha1(fingerprint.encode()).hexdigest()[:10]}.png"
             if not (pdir / plot_name).is_file():
                 write_if_changed(pdir / plot_name, progress_png(prs, target))

@@ -2,10 +2,11 @@
 
 Opens a window with the camera image, the legs' skeleton and a HUD (count per leg, current and
 best set, progress toward the target, last rep's range of motion and smoothness, coaching); ticks
-on every rep and speaks the count every 10 reps. Every session is stored in a local SQLite
-database (see `hipcam history`).
+on every rep, speaks the count every 10 reps, counts down when a rest is about to end the set and
+cheers when a set reaches the target. Sessions from a camera or a stream are stored in a local
+SQLite database (see `hipcam history`); sessions from a video file only with --db.
 
-Keys: q/Esc quit (the session is saved), space pause, r start a new set, m mute.
+Keys: q/Esc quit (the session is saved), space pause, r start a new set, m mute, f full screen.
 
 Examples:
   hipcam live                                   # camera 0, window, sound
@@ -23,6 +24,9 @@ import sys
 
 from hipcam.commands.options import add_analysis_options
 
+#: Without ``--json``, one coaching line is printed again only after this many seconds.
+REPEAT_S = 30.0
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = __doc__.split("\n", 2)[2]
@@ -37,22 +41,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="same as --no-realtime")
     p.add_argument("--loop", action="store_true", help="video files: start again at the end")
     p.add_argument("--headless", action="store_true",
-                   help="no window: print events as JSON lines on stdout "
-                        "(rep, set_end, warning, ... and last a summary)")
+                   help="no window: print events as JSON lines on stdout (rep, set_ending, "
+                        "set_end, target_reached, warning, ... and last a summary; see docs/live.md)")
     p.add_argument("--json", nargs="?", const="-", metavar="PATH",
                    help="write the events as JSON lines to PATH ('-' or no PATH = stdout), "
                         "with the window too")
     add_analysis_options(p, stride=False)
     p.add_argument("--db", metavar="PATH",
-                   help="session database (default $HIPCAM_DB, else "
-                        "$XDG_DATA_HOME/hipcam/sessions.db or ~/.local/share/hipcam/sessions.db)")
+                   help="session database (default $HIPCAM_DB, else sessions.db in your user data "
+                        "folder, e.g. ~/.local/share/hipcam on Linux); a video file's session is "
+                        "stored only when --db is given")
     p.add_argument("--no-db", action="store_true", help="do not store this session")
-    p.add_argument("--record", metavar="PATH", help="save the raw session video here (mp4)")
+    p.add_argument("--record", metavar="PATH",
+                   help="also save the camera video here (H.264 mp4, each frame at the time it was "
+                        "captured, so `hipcam analyse PATH` sees what live saw)")
     p.add_argument("--no-sound", action="store_true", help="no ticks, no spoken counts")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no summary at the end, and no sound")
     p.add_argument("--max-seconds", type=float, metavar="S",
                    help="stop after this many seconds of source time")
+    p.add_argument("--fullscreen", action="store_true",
+                   help="open the window full screen (the f key toggles it)")
+    p.add_argument("--ui-scale", type=float, default=1.0, metavar="X",
+                   help="give the panel more of the window and make coaching lines, banners and "
+                        "hints X times larger (0.5-3; default 1)")
     p.add_argument("--calibration", type=float, default=2.0, metavar="S",
                    help="sit-still calibration and framing check at the start (s; 0 = skip)")
 
@@ -63,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
     from hipcam.errors import HipcamError
     from hipcam.live.app import LiveConfig, LiveSession
+    from hipcam.live.camera import source_kind
     from hipcam.storage import default_db_path
 
     if args.target < 1:
@@ -73,9 +86,23 @@ def run(args: argparse.Namespace) -> int:
         raise HipcamError("--max-seconds must be positive", 2)
     if args.calibration < 0:
         raise HipcamError("--calibration must not be negative", 2)
+    if not 0.5 <= args.ui_scale <= 3.0:
+        raise HipcamError("--ui-scale must be between 0.5 and 3", 2)
     # a shell starts background jobs with SIGINT ignored; a live session must stop (and save) on it
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    db = None if args.no_db else Path(args.db) if args.db else default_db_path()
+    if args.no_db:
+        db = None
+    elif args.db:
+        db = Path(args.db)
+    elif source_kind(args.source) == "file":
+        # a demo or a recording played back is not a session the person did now: keep it out of
+        # their history (and out of "best today") unless they ask for it with --db
+        db = None
+        if not (args.headless or args.json == "-" or args.quiet):
+            print("hipcam live: a video file: this session is not stored in your history "
+                  "(pass --db PATH to store it)", file=sys.stderr)
+    else:
+        db = default_db_path()
 
     json_path = args.json if args.json is not None else ("-" if args.headless else None)
     events_out = sys.stdout
@@ -93,10 +120,17 @@ def run(args: argparse.Namespace) -> int:
         if events_out is not sys.stdout:  # events in a file: the terminal still gets the summary
             emit_human(event)
 
+    said: dict[str, float] = {}  # message -> source time it was last printed
+
     def emit_human(event: dict) -> None:
         kind = event["event"]
         if kind == "warning":
-            print(f"hipcam live: {event['message']}", file=sys.stderr)
+            # the same coaching line at most every REPEAT_S: a stuck habit is not a screenful
+            msg, t = event["message"], float(event.get("t_s") or 0.0)
+            if msg in said and t - said[msg] < REPEAT_S:
+                return
+            said[msg] = t
+            print(f"hipcam live: {msg}", file=sys.stderr)
         elif kind == "summary" and not args.quiet:
             _print_summary(event)
 
@@ -104,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         source=args.source, realtime=args.realtime, loop=args.loop, target=args.target,
         pause_break_s=args.pause_break, model=args.model, db_path=db, record=args.record,
         window=not args.headless, sound=not (args.quiet or args.no_sound), max_seconds=args.max_seconds,
-        calibration_s=args.calibration, emit=emit_json if json_path is not None else emit_human)
+        calibration_s=args.calibration, ui_scale=args.ui_scale, fullscreen=args.fullscreen,
+        emit=emit_json if json_path is not None else emit_human)
     try:
         LiveSession(cfg).run()
     finally:

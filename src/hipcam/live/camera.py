@@ -27,6 +27,7 @@ import numpy as np
 
 from hipcam.capture import iter_frames, open_video
 from hipcam.errors import BadVideoError, CameraError, OutputError
+from hipcam.videowriter import H264Writer
 
 #: A camera or stream that delivers no frame for this long is considered lost.
 LOST_AFTER_S = 2.0
@@ -60,7 +61,9 @@ class FrameSource:
     realtime : files only: play at the file's frame rate and drop what the consumer misses
         (True), or hand over every frame in order (False). Cameras and streams are always live.
     loop : files only: start again at the end (timestamps keep increasing).
-    record_path : write every captured frame to this video file (mp4v).
+    record_path : write every captured frame to this H.264 mp4 file, each frame at its capture
+        time (:class:`~hipcam.videowriter.H264Writer`: variable frame rate preserved, so the
+        file plays at real speed and ``hipcam analyse`` sees the same timeline as ``live``).
     lost_after_s : a camera/stream silent for this long is reported lost (default
         :data:`LOST_AFTER_S`).
     """
@@ -80,8 +83,10 @@ class FrameSource:
         self._pending: list[LiveFrame] = []  # no-drop mode only (bounded)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._writer: cv2.VideoWriter | None = None
+        self._writer: H264Writer | None = None
         self._record_path = Path(record_path) if record_path else None
+        self.record_error: str | None = None  # the recording failed (the session goes on)
+        self.frames_recorded = 0
         self.consumed = 0
         if self.kind == "file":
             self._cap, self.info = open_video(spec)
@@ -93,8 +98,12 @@ class FrameSource:
             self.fps = fps if math.isfinite(fps) and 1.0 <= fps <= 240.0 else 30.0
             self.width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
             self.height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        if self._record_path is not None:
-            self._open_writer()
+        if self._record_path is not None and self.width > 0 and self.height > 0:
+            try:
+                self._open_writer(self.width, self.height)
+            except OutputError:
+                self._cap.release()
+                raise
 
     # -- opening --------------------------------------------------------------------------
     def _open_device(self) -> cv2.VideoCapture:
@@ -110,18 +119,12 @@ class FrameSource:
             raise CameraError(f"cannot open stream {self.spec}: check the URL and the network")
         return cap
 
-    def _open_writer(self) -> None:
-        p = self._record_path
-        assert p is not None
-        try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot write {p}: {exc.strerror}") from None
-        w, h = max(self.width, 1), max(self.height, 1)
-        self._writer = cv2.VideoWriter(str(p), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (w, h))
-        if not self._writer.isOpened():
-            self._writer = None
-            raise OutputError(f"cannot write video {p}")
+    def _open_writer(self, width: int, height: int) -> None:
+        """Start the recording (errors here are the user's to fix: raised)."""
+        assert self._record_path is not None
+        protect = [self.spec] if self.kind == "file" else []
+        self._writer = H264Writer(self._record_path, width, height, fps_hint=self.fps, preset="ultrafast",
+                                  protect=protect)
 
     # -- thread ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -148,15 +151,21 @@ class FrameSource:
                 self.status = status
             self._cond.notify_all()
 
-    def _record(self, bgr: np.ndarray) -> None:
-        if self._writer is not None:
-            if bgr.shape[1] != self.width or bgr.shape[0] != self.height:
-                bgr = cv2.resize(bgr, (self.width, self.height))
-            self._writer.write(bgr)
+    def _record(self, t_s: float, bgr: np.ndarray) -> None:
+        if self._record_path is None or self.record_error is not None:
+            return
+        try:
+            if self._writer is None:  # a camera that did not say its size: the first frame does
+                self._open_writer(bgr.shape[1], bgr.shape[0])
+            self._writer.write(bgr, t_s)
+            self.frames_recorded += 1
+        except OutputError as exc:  # a full disk must not stop the counting
+            self.record_error = str(exc)
+            self._writer = None
 
     def _publish(self, t_s: float, bgr: np.ndarray) -> bool:
         """Hand a frame over; in no-drop mode wait for room. False when stopping."""
-        self._record(bgr)
+        self._record(t_s, bgr)
         with self._cond:
             fr = LiveFrame(self.frames_captured, t_s, bgr, time.monotonic())
             self.frames_captured += 1
@@ -277,8 +286,11 @@ class FrameSource:
         if self._cap is not None:
             self._cap.release()
         if self._writer is not None:
-            self._writer.release()
-            self._writer = None
+            writer, self._writer = self._writer, None
+            try:
+                writer.close()  # the file appears, whole, only now
+            except OutputError as exc:
+                self.record_error = str(exc)
 
     def __enter__(self) -> FrameSource:
         return self
