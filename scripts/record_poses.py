@@ -22,7 +22,29 @@ import replay  # noqa: E402  (tests/replay.py: the storage format and the varian
 from hipcam.pipeline import analyse_video  # noqa: E402
 
 
+def record_side_view(name: str) -> None:
+    """A camera-grid cell of benchmarks/accuracy.py (rendered and posed there, cached)."""
+    import json
+    import shutil
+
+    sys.path.insert(0, str(HERE.parent / "benchmarks"))
+    import accuracy
+
+    cell = replay.SIDE_VIEWS[name]
+    poses = accuracy.grid_poses(cell, accuracy.camera_grid("reduced")[cell])
+    shutil.copyfile(poses, replay.POSES_DIR / f"{name}.npz")
+    truth = json.loads(poses.with_name(f"{cell}.json").read_text())
+    (replay.POSES_DIR / f"{name}.truth.json").write_text(json.dumps(
+        {"scenario": truth["scenario"], "truth": {leg: {k: truth["truth"][leg][k] for k in (
+            "rep_intervals_s", "amplitudes_deg", "longest_continuous_set", "sets", "jerky_reps")}
+            for leg in ("left", "right")}}, indent=1))
+    print(f"{name:24s} from {cell}", flush=True)
+
+
 def record(name: str, tmp: Path) -> None:
+    if name in replay.SIDE_VIEWS:
+        record_side_view(name)
+        return
     if name in replay.AWKWARD:
         sample, kind = replay.AWKWARD[name]
         video = tmp / f"{name}.mp4"
@@ -41,7 +63,8 @@ def record(name: str, tmp: Path) -> None:
 
 def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem for p in replay.SAMPLES_DIR.glob("*.mp4")
-                           if p.with_suffix(".json").exists()) + sorted(replay.AWKWARD)
+                           if p.with_suffix(".json").exists()) + sorted(replay.AWKWARD) \
+        + sorted(replay.SIDE_VIEWS)
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             record(name, Path(tmp))

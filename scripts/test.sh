@@ -4,14 +4,15 @@
 # - system packages (as root, via apt-get, only those missing): OSMesa for the synthetic renderer,
 #   Xvfb and a small window manager (matchbox: full screen, resizing) for the live-window tests
 #   (screenshot via ffmpeg x11grab), Chromium for the HTML report test, ffmpeg, espeak-ng for spoken
-#   counts, libportaudio2 for sound (sounddevice)
+#   counts, libportaudio2 for sound (sounddevice), strace + iproute2 for the OS-level no-network test
 # - a virtualenv in .venv with hipcam and its dev, synth and dask extras
 #   (torch 2.13.0 CPU is installed first so the synth extra never pulls a CUDA build)
 # - ruff, then pytest (including the notebook, executed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libosmesa6 xvfb matchbox-window-manager chromium ffmpeg espeak-ng libportaudio2)
+APT_PACKAGES=(libosmesa6 xvfb matchbox-window-manager chromium ffmpeg espeak-ng libportaudio2 strace
+              iproute2)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -35,6 +35,15 @@ AWKWARD = {
 }
 
 
+#: Side views from ``benchmarks/accuracy.py``'s camera grid (rendered with ``hipcam synth``, posed by
+#: the real model): name -> grid cell. Truth: ``tests/data/poses/<name>.truth.json``.
+SIDE_VIEWS = {
+    "side_az90_near": "tune_az+90_near_average_h1",
+    "side_az60_near": "tune_az+60_near_average_h1",
+    "side_az90_far": "tune_az+90_far_average_h1",
+}
+
+
 def save_series(path: Path, series: PoseSeries, fps: float, stride: int = 1) -> None:
     """Write a recorded series (the kept landmarks only) as a compressed ``.npz``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +79,9 @@ def recorded_names() -> list[str]:
 
 
 def truth(name: str) -> dict:
-    """The rendered ground truth of a sample (``sample_videos/<name>.json``)."""
+    """The rendered ground truth of a sample (``sample_videos/<name>.json``) or side view."""
+    if name in SIDE_VIEWS:
+        return json.loads((POSES_DIR / f"{name}.truth.json").read_text())
     return json.loads((SAMPLES_DIR / f"{name}.json").read_text())
 
 
@@ -97,7 +108,7 @@ def make_awkward_video(src: Path, dst: Path, kind: str) -> None:
     cap = cv2.VideoCapture(str(src))
     fps = cap.get(cv2.CAP_PROP_FPS)
     w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    out_h = int(h * 0.8) if kind == "cropped" else h
+    out_h = int(h * 0.65) if kind == "cropped" else h
     out = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, out_h))
     i = 0
     try:

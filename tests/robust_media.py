@@ -21,7 +21,7 @@ _SCRIPT = Path(sys.executable).with_name("hipcam")
 #: The installed console script (what users run), else the module.
 HIPCAM = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "hipcam.cli"]
 #: Exit codes ``hipcam analyse`` may return (see docs/robustness.md); anything else is a bug.
-DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 4, 5, 6, 130}
+DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 4, 5, 6, 7, 70, 130}
 
 
 def sample_video() -> Path:

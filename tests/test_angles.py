@@ -109,3 +109,15 @@ def test_corrected_image_angle_measures_rom_up_to_60_deg_aside(az, theta):
     if abs(az) >= 45.0:  # without the correction the image angle reads the swing ~15-45% short
         la, la0 = _angles(theta, 0.0, az), _angles(0.0, 0.0, az)
         assert la.angle_2d_deg[0] - la0.angle_2d_deg[0] < 0.87 * theta
+
+
+def test_image_weight_is_a_smooth_step_without_jumps():
+    yaws = np.arange(0.0, 90.01, 0.05)
+    w = np.array([angles.image_weight(float(y)) for y in yaws])
+    assert w[yaws <= angles.IMAGE_YAW_FULL_DEG].min() == 1.0
+    assert w[yaws >= angles.IMAGE_YAW_NONE_DEG].max() == 0.0
+    assert np.all(np.diff(w) <= 0) and np.abs(np.diff(w)).max() < 0.01  # no step anywhere
+    assert angles.image_weight(float("nan")) == 1.0
+    assert angles.blend_rotation(10.0, 30.0, 0.25) == pytest.approx(25.0)
+    assert angles.blend_rotation(10.0, float("nan"), 0.25) == 10.0
+    assert angles.blend_rotation(float("nan"), 30.0, 0.25) == 30.0

@@ -134,9 +134,11 @@ def test_cli_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 3
     assert "no video files found" in capsys.readouterr().err
     assert main(["batch", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 3
+    capsys.readouterr()
     assert main(["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
     err = capsys.readouterr().err
-    assert "--workers must be at least 1" in err and "Traceback" not in err
+    assert "argument --workers: must be from 1 to" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err  # one line, not the usage block
     _touch(tmp_path / "file")
     _touch(tmp_path / "v" / "a.mp4")
     assert main(["batch", str(tmp_path / "v"), "--out", str(tmp_path / "file")]) == 6

@@ -212,3 +212,35 @@ def _assert_hud(img: np.ndarray, size: tuple[int, int], rep_leg: str) -> None:
     cx, cy, cw, ch = lay.cards[rep_leg]
     bar = color_pixels(img, (cx + 30, cy + ch // 2, cw - 30, ch // 2), LEG_COLORS[rep_leg])
     assert bar > 1000, "no progress bar filled after a rep"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not shutil.which("espeak-ng"),
+                    reason="the ALSA path is Linux's (apt: libportaudio2 espeak-ng)")
+def test_every_rep_is_heard(clip, tmp_path):
+    """Sound on, through the real stack (sounddevice → PortAudio → ALSA's file plugin as the card):
+    one tick per smooth rep, one low tock per jerky rep, found in what reached the card."""
+    from scipy import signal
+
+    from hipcam.live import audio
+
+    raw = tmp_path / "card.raw"
+    (tmp_path / ".asoundrc").write_text(
+        f'pcm.!default {{\n type file\n slave.pcm "null"\n file "{raw}"\n format "raw"\n}}\n')
+    env = dict(os.environ, HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "xdg"))
+    out = subprocess.run(HIPCAM + ["live", "--source", str(clip), "--headless", "--no-realtime", "--no-db"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    reps = [e for e in _events(out.stdout) if e["event"] == "rep"]
+    assert reps
+    x = np.fromfile(raw, dtype="<f4")
+
+    def heard(kind: str) -> int:
+        t = audio.tone(kind)
+        corr = signal.correlate(x, t, mode="valid", method="fft")
+        energy = np.sqrt(np.convolve(x**2, np.ones(t.size), mode="valid")) * np.linalg.norm(t)
+        ncc = np.divide(corr, energy, out=np.zeros_like(corr), where=energy > 1e-6)
+        peaks, _ = signal.find_peaks(ncc, height=0.95, distance=t.size)
+        return len(peaks)
+
+    assert heard("tick") == sum(not e["jerky"] for e in reps)
+    assert heard("tock") == sum(bool(e["jerky"]) for e in reps)

@@ -35,11 +35,12 @@ from hipcam.live.audio import Announcer
 a = Announcer()
 backend = a.backend
 a.tick()
-time.sleep(0.3)
+time.sleep(0.8)  # ALSA's null device has no clock: 1 s of silence passes in well under that
+idle_stopped = not a.output._stream.active
 a.say("left ten")
 a.say("left, set ends in 2")
 a.close()
-print(json.dumps({"backend": backend, "voice_error": a.voice_error}))
+print(json.dumps({"backend": backend, "voice_error": a.voice_error, "idle_stopped": idle_stopped}))
 """
 
 
@@ -56,7 +57,8 @@ def test_linux_sound_reaches_the_card_through_sounddevice_and_espeak(tmp_path):
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     info = __import__("json").loads(proc.stdout.strip().splitlines()[-1])
-    assert info == {"backend": "espeak-ng + sounddevice", "voice_error": None}
+    # the stream stopped when idle, and the phrases below prove it starts again on demand
+    assert info == {"backend": "espeak-ng + sounddevice", "voice_error": None, "idle_stopped": True}
     x = np.fromfile(raw, dtype="<f4")  # PortAudio hands ALSA float32 mono at 22050 Hz
     assert x.size > audio.RATE_HZ
     # the tick: a 40 ms burst whose spectrum peaks at 1.2 kHz

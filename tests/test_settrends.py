@@ -69,3 +69,18 @@ def test_summary_says_not_exercised_and_how_the_set_faded() -> None:
     text = summary_text(doc)
     assert "right leg: not exercised (no reps)" in text and "0% of 100" not in text.split("right")[1]
     assert "longest set, last 4 vs first 4 reps: range -4°, rep time +0%, smoothness +0" in text
+
+
+def test_live_summary_prints_the_road_to_100(capsys: pytest.CaptureFixture[str]) -> None:
+    from hipcam.commands.live import _print_summary
+
+    trend = set_trend({"rom_deg": [30.0 - k for k in range(12)], "duration_s": [1.5] * 12,
+                       "smoothness": [80.0] * 12})
+    left = {"reps": 12, "longest_continuous_set": 12, "smoothness_score": 80.0,
+            "sets": [{"reps": 12, "trend": trend}]}
+    right = {"reps": 0, "longest_continuous_set": 0, "smoothness_score": None, "sets": []}
+    _print_summary({"status": "completed", "duration_s": 30.0, "target_reps": 100,
+                    "legs": {"left": left, "right": right}})
+    out = capsys.readouterr().out
+    assert "longest set, last 4 vs first 4 reps: range -8°, rep time +0%, smoothness +0" in out
+    assert out.count("longest set, last") == 1

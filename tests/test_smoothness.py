@@ -51,3 +51,59 @@ def test_stroke_core_trims_still_ends():
     core = smoothness.stroke_core(v, 0.1)
     assert 15 <= core.size <= 21
     assert core.max() == v.max()
+
+
+def _bell(fs: float, duration_s: float = 1.0) -> np.ndarray:
+    """Minimum-jerk speed profile (30 s^2 (1 - s)^2) over ``duration_s``."""
+    s = np.arange(int(round(duration_s * fs)) + 1) / (duration_s * fs)
+    return 30 * s**2 * (1 - s) ** 2
+
+
+def test_sparc_refuses_a_band_above_nyquist():
+    with pytest.raises(ValueError, match="Nyquist"):
+        smoothness.sparc(_bell(15), 15)  # default fc = 10 Hz > 7.5 Hz
+    with pytest.raises(ValueError):
+        smoothness.sparc(_bell(15), 0)
+    assert np.isfinite(smoothness.sparc(_bell(15), 15, fc=7.5))
+
+
+def test_sparc_uses_no_bin_above_nyquist_so_15_and_30_fps_agree():
+    # a bell with a 6 Hz ripple: at 15 fps its mirror image lies at 9 Hz, above Nyquist
+    def profile(fs):
+        t = np.arange(int(fs) + 1) / fs
+        return _bell(fs) + 0.3 * np.sin(2 * np.pi * 6 * t) * np.sin(np.pi * t)
+
+    s15 = smoothness.sparc(profile(15), 15, fc=7.5)
+    s30 = smoothness.sparc(profile(30), 30, fc=7.5)
+    assert s15 == pytest.approx(s30, abs=0.1)
+    # the old full-spectrum version took the mirrored bins (up to 10 Hz at 15 fps)
+    v = profile(15)
+    nfft = int(2 ** (np.ceil(np.log2(v.size)) + 4))
+    mag = np.abs(np.fft.fft(v, nfft))
+    mag /= mag.max()
+    freq = np.arange(nfft) * 15 / nfft
+    mirrored = mag[(freq > 7.5) & (freq <= 10)]
+    assert mirrored.max() > 0.05  # so the bug would have shown
+
+
+def test_degenerate_profiles_are_nan_never_a_perfect_zero():
+    bell = _bell(100)
+    assert np.isnan(smoothness.sparc(bell, 100, amp_th=1.0))  # one bin above the threshold
+    assert np.isnan(smoothness.sparc(np.array([0.0, 0.0, 0.0]), 30))
+    assert np.isnan(smoothness.sparc(np.array([1.0, np.nan, 1.0]), 30))
+    assert np.isnan(smoothness.sparc_to_score(smoothness.sparc(np.zeros(5), 30)))
+
+
+def test_sparc_denoised_equals_sparc_without_noise_and_undoes_known_noise():
+    bell = _bell(30, 2.0)
+    assert smoothness.sparc_denoised(bell, 30, lambda f, n: np.zeros_like(f), fc=10) == \
+        pytest.approx(smoothness.sparc(bell, 30, fc=10), abs=1e-12)
+    rng = np.random.default_rng(3)
+    sigma = 0.5
+    noisy = [bell + rng.normal(0, sigma, bell.size) for _ in range(40)]
+    plain = np.mean([smoothness.sparc(v, 30, fc=10) for v in noisy])
+    cleaned = np.mean([smoothness.sparc_denoised(v, 30, lambda f, n: n * sigma**2 + 0 * f, fc=10)
+                       for v in noisy])
+    clean = smoothness.sparc(bell, 30, fc=10)
+    assert plain < clean - 0.5  # white noise makes a smooth bell look jerky ...
+    assert abs(cleaned - clean) < 0.2  # ... and removing its known power undoes that

@@ -7,6 +7,7 @@ rate footage keeps its true timing. Rotation metadata (phone videos) is applied 
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import queue
@@ -125,21 +126,45 @@ def _open_capture(p: Path) -> cv2.VideoCapture:
 
 
 def check_video_file(path: str | Path) -> Path:
-    """The cheap checks on an input file (exists, is a file, readable, not empty), no decoding."""
+    """The cheap checks on an input file (exists, is a regular file, readable, not empty).
+
+    Nothing is decoded and nothing can block: a FIFO (``mkfifo x.mp4``), a pipe (``/dev/stdin``
+    fed by ``|``) or a device (``/dev/zero``) is refused by its type before it is opened, since a
+    video must be a seekable file. Too long a name and other ``OSError`` become one line.
+    """
+    import stat
+
     p = Path(path)
-    if not p.exists():
-        raise InputMissingError(f"no such file: {p}")
-    if p.is_dir():
-        raise InputMissingError(f"{p} is a directory, not a video file")
     try:
-        size = p.stat().st_size
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise InputMissingError(f"no such file: {p}") from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise InputMissingError(f"file name too long ({len(str(p))} characters): "
+                                    f"{_short_name(p)}") from None
+        raise InputMissingError(f"cannot read {p}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputMissingError(f"{p} is a directory, not a video file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise BadVideoError(f"{p} is {kind}, not a video file: save the video to a file first "
+                            "(hipcam needs to seek in it)")
+    try:
         with open(p, "rb"):
             pass
     except OSError as exc:
-        raise InputMissingError(f"cannot read {p}: {exc.strerror}") from None
-    if size == 0:
+        raise InputMissingError(f"cannot read {p}: {exc.strerror or exc}") from None
+    if st.st_size == 0:
         raise BadVideoError(f"{p} is empty (0 bytes)")
     return p
+
+
+def _short_name(p: Path, n: int = 60) -> str:
+    text = str(p)
+    return text if len(text) <= n else text[: n // 2 - 1] + "…" + text[-(n // 2):]
 
 
 def open_video(path: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:

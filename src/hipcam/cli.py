@@ -12,9 +12,10 @@ import io
 import os
 import signal
 import sys
+from typing import NoReturn
 
 from hipcam import __version__
-from hipcam.errors import EXIT_INTERRUPTED, HipcamError
+from hipcam.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, HipcamError
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -53,9 +54,20 @@ def _raise_interrupted(signum: int, frame: object) -> None:  # pragma: no cover 
     raise KeyboardInterrupt
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line (``hipcam CMD: error: ...``), exit 2.
+
+    argparse's default prints the whole usage block first; a bad value deserves one line that
+    names the option and points at ``--help``.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with one sub-parser per command."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="hipcam",
         description="Count and score seated hip external rotation repetitions from a camera.",
     )
@@ -81,7 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad value (one line already printed)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
@@ -96,6 +111,28 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # the catch-all: never a traceback (HIPCAM_DEBUG=1 shows it)
+        if os.environ.get("HIPCAM_DEBUG"):
+            raise
+        print(f"hipcam {args.command}: error: {unexpected_error_line(exc)}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def unexpected_error_line(exc: BaseException) -> str:
+    """One line for an error no specific handler caught (an OS error says which file)."""
+    if isinstance(exc, MemoryError):
+        return "out of memory (try --stride 2, fewer --jobs/--workers or a shorter video)"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" {_short_path(exc.filename)}" if exc.filename else ""
+        return f"cannot access{where}: {exc.strerror}"
+    text = str(exc).strip().splitlines()
+    return (f"internal error: {type(exc).__name__}: {text[0] if text else ''} "
+            "(please report it; HIPCAM_DEBUG=1 shows the details)")
+
+
+def _short_path(name: object, n: int = 80) -> str:
+    text = os.fsdecode(name) if isinstance(name, (str, bytes, os.PathLike)) else str(name)
+    return text if len(text) <= n else text[: n // 2 - 1] + "…" + text[-(n // 2):]
 
 
 def silence_native_stderr() -> None:

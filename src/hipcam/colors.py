@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+from hipcam.smoothness import JERKY_BELOW, SMOOTH_FROM
+
 #: The person's left and right leg as ``#RRGGBB`` (matplotlib, HTML, CSS).
 LEG_HEX: dict[str, str] = {"left": "#56B4E9", "right": "#CC79A7"}
 
@@ -39,8 +41,9 @@ LEFT_BGR, RIGHT_BGR = LEG_BGR["left"], LEG_BGR["right"]
 
 # -- smoothness bands ------------------------------------------------------------------------
 
-#: Lower edges of the smoothness bands (scores are 0–100, higher is smoother).
-SMOOTH_MIN, FAIR_MIN = 70.0, 50.0
+#: Lower edges of the smoothness bands (scores are 0–100, higher is smoother), defined with the
+#: score itself in :mod:`hipcam.smoothness`.
+SMOOTH_MIN, FAIR_MIN = SMOOTH_FROM, JERKY_BELOW
 #: One colour per band as ``#RRGGBB``; "unknown" for a leg or rep without a score.
 SCORE_HEX: dict[str, str] = {"smooth": "#3CB43C", "fair": "#FFAA00", "jerky": "#DC2828",
                              "unknown": "#888888"}

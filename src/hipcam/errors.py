@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-#: Exit codes shared by every command (documented in README.md).
+#: Exit codes shared by every command (documented in docs/robustness.md).
 EXIT_OK = 0
 EXIT_FAILED = 1  # e.g. a batch in which some videos failed
 EXIT_USAGE = 2  # bad command line (argparse)
@@ -11,6 +11,7 @@ EXIT_BAD_VIDEO = 4  # not a video, empty, undecodable
 EXIT_NO_PERSON = 5  # no usable pose in the video
 EXIT_OUTPUT = 6  # output path not writable, disk full
 EXIT_CAMERA = 7  # camera missing or lost
+EXIT_INTERNAL = 70  # an unexpected error (a bug): one line, HIPCAM_DEBUG=1 shows the traceback
 EXIT_INTERRUPTED = 130  # SIGINT / SIGTERM (what was finished is kept)
 
 

@@ -200,10 +200,18 @@ class RollingBaseline:
 
 def zero_phase_lowpass(x: np.ndarray, fs_hz: float, cutoff_hz: float = SMOOTHNESS_CUTOFF_HZ,
                        order: int = 4) -> np.ndarray:
-    """Forward-backward Butterworth low-pass of a finite 1-D array (same length out)."""
+    """Forward-backward Butterworth low-pass of a finite 1-D array (same length out).
+
+    Raises ``ValueError`` (as ``scipy.signal.butter`` does for ``Wn`` outside ``(0, 1)``) when
+    ``cutoff_hz`` is not strictly between 0 and the Nyquist frequency ``fs_hz / 2``: the caller
+    chooses a cut-off the sampling rate can carry; it is never clamped here.
+    """
     x = np.asarray(x, dtype=float)
-    wn = min(cutoff_hz / (fs_hz / 2.0), 0.99)
-    sos = signal.butter(order, wn, output="sos")
+    nyquist_hz = fs_hz / 2.0
+    if not (0.0 < cutoff_hz < nyquist_hz):
+        raise ValueError(f"low-pass cut-off must be in (0, {nyquist_hz:g}) Hz (Nyquist at "
+                         f"fs={fs_hz:g} Hz), got {cutoff_hz:g} Hz")
+    sos = signal.butter(order, cutoff_hz, fs=fs_hz, output="sos")
     padlen = min(3 * (2 * len(sos) + 1), len(x) - 1)
     if padlen < 1:
         return x.copy()

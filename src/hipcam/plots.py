@@ -21,7 +21,7 @@ from datetime import datetime
 
 import numpy as np
 
-from hipcam.colors import LEG_HEX, SCORE_HEX, SCORE_LABELS, score_hex
+from hipcam.colors import FAIR_MIN, LEG_HEX, SCORE_HEX, SCORE_LABELS, SMOOTH_MIN, score_hex
 
 LEGS = ("left", "right")
 #: An angle panel shows at least this range (degrees, rest-relative), whatever the data.
@@ -226,12 +226,13 @@ def progress_png(points: Sequence[ProgressPoint], target: int = 100, title: str 
     ax1.set_title(title or f"Progress toward {target} reps in a row ({len(points)} {what}s)",
                   loc="left", fontsize=10)
     ax1.legend(loc="upper left", fontsize=8)
-    for band, (lo, hi) in (("smooth", (70, 100)), ("fair", (50, 70)), ("jerky", (0, 50))):
+    for band, (lo, hi) in (("smooth", (SMOOTH_MIN, 100)), ("fair", (FAIR_MIN, SMOOTH_MIN)),
+                           ("jerky", (0, FAIR_MIN))):
         ax2.axhspan(lo, hi, color=SCORE_HEX[band], alpha=0.09, lw=0)
     ax2.set_ylim(0, 102)
     ax2.set_ylabel("smoothness (0–100)")
-    ax2.set_title("Smoothness (green ≥ 70 smooth, amber 50–70 fair, red < 50 jerky)", loc="left",
-                  fontsize=10)
+    ax2.set_title(f"Smoothness (green ≥ {SMOOTH_MIN:.0f} smooth, amber {FAIR_MIN:.0f}–"
+                  f"{SMOOTH_MIN:.0f} fair, red < {FAIR_MIN:.0f} jerky)", loc="left", fontsize=10)
     # no legend in the smoothness panel: the legs' colours are those of the panel above, and a
     # legend there would hide the low scores that matter most
     ax2.set_xlabel(f"{what} date" if use_dates else f"{what} (in order)")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from hipcam.errors import HipcamError
+from hipcam.netguard import call_offline
 
 # BlazePose landmark indices used by hipcam.
 NOSE = 0
@@ -96,7 +97,7 @@ class PoseSample:
 
 
 #: Seconds of video between two routine checks for other people in view (one detector run).
-CHECK_EVERY_S = 2.0
+CHECK_EVERY_S = 5.0
 #: The tracked hips moving this many torso lengths away from where they were at the last check
 #: trigger a check at once (a passer-by taking over the tracker moves it by more than that).
 DRIFT_TORSOS = 0.5
@@ -195,7 +196,11 @@ class PoseEstimator:
                 min_tracking_confidence=trk,
             )
             try:
-                return vision.PoseLandmarker.create_from_options(options)
+                # created in a thread whose network is cut (MediaPipe's threads inherit it):
+                # the native usage logging cannot reach Google (hipcam.netguard, docs/privacy.md)
+                return call_offline(lambda: vision.PoseLandmarker.create_from_options(options))
+            except HipcamError:
+                raise
             except Exception as exc:  # mediapipe raises RuntimeError/ValueError
                 msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise HipcamError(f"cannot load pose model {self.model_path}: {msg}") from None

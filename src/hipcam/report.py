@@ -6,75 +6,26 @@ failure half-way (disk full, interrupted) never leaves a truncated result behind
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from hipcam import TARGET_REPS
-from hipcam.errors import OutputError
+from hipcam import TARGET_REPS, csvsafe
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and an atomic rename.
+    """Write ``data`` to an output path safely: see :func:`hipcam.safe_output.write_bytes`.
 
-    Either the whole new file appears or nothing changes: on any failure (disk full, permission,
-    interrupt) the temporary file is removed and the previous file, if any, is left untouched.
-    An existing non-regular target (``/dev/stdout``, a FIFO, a device) cannot be replaced by a
-    rename and is written directly. Raises :class:`OutputError` on ``OSError``.
+    A regular file is replaced atomically (temporary file, fsync, rename: on any failure the old
+    file is left untouched and no temporary file remains); a symbolic link is written through;
+    ``-`` is standard output; a device or FIFO is written in place. Raises :class:`OutputError`.
     """
-    p = Path(path)
-    try:
-        if p.exists() and not p.is_file() and not p.is_dir():
-            fd = os.open(p, os.O_WRONLY)
-            try:
-                _write_all(fd, data)
-            finally:
-                os.close(fd)
-            return
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-        try:
-            try:
-                _write_all(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, p)
-        except BaseException:
-            with_suppress_unlink(tmp)
-            raise
-    except OSError as exc:
-        raise OutputError(f"cannot write {p}: {exc.strerror or exc}") from None
+    from hipcam.safe_output import write_bytes
 
-
-def _write_all(fd: int, data: bytes) -> None:
-    """``os.write`` until everything is written (a short write is not an error by itself)."""
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        if n <= 0:  # pragma: no cover - would loop forever
-            raise OSError(28, os.strerror(28))
-        view = view[n:]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def with_suppress_unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    write_bytes(path, data)
 
 
 def _fmt(x: float | None, spec: str = ".0f", none: str = "–") -> str:
@@ -120,7 +71,7 @@ def csv_bytes(series: dict[str, np.ndarray]) -> bytes:
     """Per-sample angles as CSV (one row per analysis sample; empty cells are missing values)."""
     cols = list(series)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csvsafe.writer(buf, lineterminator="\n")
     w.writerow(cols)
     arrays = [np.asarray(series[c], dtype=float) for c in cols]
     for i in range(len(arrays[0])):

@@ -20,10 +20,8 @@ Per frame (:meth:`SessionAnalyzer.push`):
    a longer one is reported in :attr:`LegResult.gaps` (the one gap rule);
 5. a 3 Hz causal low-pass, the rolling rest angle and the rep detector
    (:mod:`hipcam.filtering`, :mod:`hipcam.reps`); when a rep ends and 0.3 s more signal is in,
-   it is scored (:func:`score_rep`): its raw angle is low-passed forward-backward at 5 Hz and
-   differentiated, the outward and return strokes are cut at the peak and at the speed minima
-   around the rep, trimmed to where their speed exceeds 10% of its peak, and scored
-   (:func:`rep_strokes`, :mod:`hipcam.smoothness`);
+   it is scored from its raw angle, with the pose-noise floor measured on the leg's resting
+   stretches and the frames' own rate (:mod:`hipcam.rep_smoothness`);
 6. **sets** — a rep starting ``pause_break_s`` or more after the previous one's end starts a new
    set; the set-end event comes as soon as the rest is certain.
 """
@@ -46,13 +44,13 @@ from hipcam.filtering import (
     CausalLowpass,
     SortedWindow,
     UniformResampler,
-    zero_phase_lowpass,
 )
+from hipcam.rep_smoothness import SMOOTH_PAD_S, leg_noise_floor, score_rep
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S, Rep, RepDetector, RepSet, RestAngle, longest_set
-from hipcam.smoothness import JERKY_BELOW, ldlj, mean_score, sparc, sparc_to_score, stroke_core_range
+from hipcam.smoothness import JERKY_BELOW, mean_score
 
 __all__ = ["LEGS", "MIN_VISIBILITY", "LegResult", "PositionGate", "RepEvent", "RepResult",
-           "SessionAnalyzer", "SetEndEvent", "rep_strokes", "score_rep"]
+           "SessionAnalyzer", "SetEndEvent"]
 
 YAW_WINDOW_S = 5.0
 #: Extra low-pass of the 3D rotation before it is blended in (side views): its frame-to-frame
@@ -74,7 +72,8 @@ _CH_POS = (5, 6)
 _CH_VIEW = (7, 8)
 _CH_SIDE = (9, 10)
 _N_CH = 11
-SMOOTH_PAD_S = 0.3
+#: Frame intervals kept to measure the frames' own rate (a running median).
+FRAME_RATE_WINDOW = 301
 
 
 @dataclass(frozen=True)
@@ -240,77 +239,6 @@ class PositionGate(Protocol):
                     leg_angles: angles.LegAngles) -> tuple[bool, bool]: ...
 
 
-@dataclass(frozen=True)
-class RepStrokes:
-    """A rep's angular-speed profile and where its two strokes lie in it.
-
-    ``speed_deg_s[k]`` is the speed at analysis-grid index ``first_index + k``; the ranges are
-    ``[start, stop)`` grid indices of the trimmed outward and return strokes.
-    """
-
-    first_index: int
-    speed_deg_s: np.ndarray
-    out_range: tuple[int, int]
-    back_range: tuple[int, int]
-
-    def _part(self, r: tuple[int, int]) -> np.ndarray:
-        return self.speed_deg_s[r[0] - self.first_index : r[1] - self.first_index]
-
-    @property
-    def out_deg_s(self) -> np.ndarray:
-        return self._part(self.out_range)
-
-    @property
-    def back_deg_s(self) -> np.ndarray:
-        return self._part(self.back_range)
-
-
-def rep_strokes(angle_deg: np.ndarray | array, fs_hz: float, rep: Rep,
-                pad_s: float = SMOOTH_PAD_S) -> RepStrokes:
-    """The outward and return strokes' angular-speed profiles (deg/s) of one rep.
-
-    ``angle_deg`` is a leg's raw angle on the analysis grid (the series the rep's indices point
-    into). The rep's samples plus ``pad_s`` on either side (stopping at gaps) are low-passed
-    forward-backward at :data:`~hipcam.filtering.SMOOTHNESS_CUTOFF_HZ` and differentiated. The
-    outward stroke runs from the speed minimum at or before the detected start (the detector
-    works on a causally filtered signal, so its start lags the true onset) to the peak, the
-    return stroke from the peak to the speed minimum at or after the detected end; each is then
-    trimmed to the movement itself (:func:`hipcam.smoothness.stroke_core_range`).
-    """
-    pad = int(round(pad_s * fs_hz))
-    lo = max(rep.start_index - pad, 0)
-    hi = min(rep.end_index + pad, len(angle_deg) - 1)
-    seg = np.asarray(angle_deg[lo : hi + 1], dtype=float)
-    bad = np.flatnonzero(~np.isfinite(seg))
-    before = bad[bad < rep.start_index - lo]
-    after = bad[bad > rep.end_index - lo]
-    cut_lo = int(before[-1]) + 1 if before.size else 0
-    cut_hi = int(after[0]) if after.size else seg.size
-    seg, lo = seg[cut_lo:cut_hi], lo + cut_lo
-    smooth = zero_phase_lowpass(seg, fs_hz)
-    speed = np.abs(np.gradient(smooth) * fs_hz) if smooth.size > 1 else np.zeros(smooth.size)
-    last = max(speed.size - 1, 0)
-    a = int(np.clip(rep.start_index - lo, 0, last))
-    while a > 0 and speed[a - 1] < speed[a]:
-        a -= 1
-    e = int(np.clip(rep.end_index - lo, 0, last))
-    while e < last and speed[e + 1] < speed[e]:
-        e += 1
-    p = int(np.clip(rep.peak_index - lo, a, e))
-    oa, ob = stroke_core_range(speed[a : p + 1])
-    ba, bb = stroke_core_range(speed[p : e + 1])
-    return RepStrokes(lo, speed, (lo + a + oa, lo + a + ob), (lo + p + ba, lo + p + bb))
-
-
-def score_rep(angle_deg: np.ndarray | array, fs_hz: float, rep: Rep) -> RepResult:
-    """Smoothness figures of one rep from the leg's raw angle on the analysis grid."""
-    strokes = rep_strokes(angle_deg, fs_hz, rep)
-    out, back = strokes.out_deg_s, strokes.back_deg_s
-    s_out, s_back = sparc(out, fs_hz), sparc(back, fs_hz)
-    score = mean_score([sparc_to_score(s_out), sparc_to_score(s_back)])
-    return RepResult(rep, s_out, s_back, ldlj(out, fs_hz), ldlj(back, fs_hz), score)
-
-
 # -- the analyser -------------------------------------------------------------------------------
 class _LegStream:
     """One leg's state on the analysis grid."""
@@ -370,11 +298,40 @@ class SessionAnalyzer:
         self.raw_2d: dict[str, array] = {leg: array("d") for leg in LEGS}
         self.raw_3d: dict[str, array] = {leg: array("d") for leg in LEGS}
         self.yaw_deg = array("d")
+        self._frame_dt = SortedWindow(FRAME_RATE_WINDOW)
+        self._last_frame_t: float | None = None
+
+    @property
+    def frame_rate_hz(self) -> float | None:
+        """The rate the frames really arrive at: 1 / the median interval of their timestamps
+        (None before two frames). Smoothness uses the lower of this and :attr:`fs_hz`."""
+        return 1.0 / self._frame_dt.median() if len(self._frame_dt) else None
+
+    def _frame_time(self, t_s: float) -> None:
+        if self._last_frame_t is not None and t_s > self._last_frame_t:
+            self._frame_dt.append(t_s - self._last_frame_t)
+        self._last_frame_t = t_s
 
     # -- input ----------------------------------------------------------------------------
     def push(self, t_s: float, sample: pose.PoseSample | None) -> list[RepEvent | SetEndEvent]:
         """Add one frame's raw pose (None when no person was found); return the new events."""
+        self._frame_time(t_s)
         return self._consume(self._resampler.push(t_s, self._frame_channels(t_s, sample)))
+
+    def push_angles(self, t_s: float, angle_2d_deg: tuple[float, float],
+                    angle_3d_deg: tuple[float, float] = (math.nan, math.nan),
+                    yaw_deg: float = 0.0) -> list[RepEvent | SetEndEvent]:
+        """Add one frame given as the legs' raw angles (left, right; NaN = unseen) instead of a
+        pose, both legs in position and seen from ``yaw_deg``: for replaying simulated or
+        recorded angle series."""
+        self._frame_time(t_s)
+        self.frames += 1
+        self.frames_detected += 1
+        for k, leg in enumerate(LEGS):
+            if math.isfinite(angle_2d_deg[k]) or math.isfinite(angle_3d_deg[k]):
+                self._legs[leg].frames_seen += 1
+        ch = [*angle_2d_deg, *angle_3d_deg, yaw_deg, 1.0, 1.0, yaw_deg, yaw_deg, *angle_3d_deg]
+        return self._consume(self._resampler.push(t_s, ch))
 
     def push_series(self, series: pose.PoseSeries) -> list[RepEvent | SetEndEvent]:
         """:meth:`push` every frame of a recorded series, in order (replays, ``--jobs`` chunks)."""
@@ -520,7 +477,7 @@ class SessionAnalyzer:
 
     def _emit(self, leg: str, rep: Rep) -> list[RepEvent | SetEndEvent]:
         s = self._legs[leg]
-        res = score_rep(s.raw, self.fs_hz, rep)
+        res = self._score(s, rep)
         s.reps.append(res)
         events: list[RepEvent | SetEndEvent] = []
         if s.set_open and rep.start_s - s.sets[-1].end_s >= self.pause_break_s:
@@ -536,6 +493,16 @@ class SessionAnalyzer:
         events.append(RepEvent(leg, res, len(s.reps), cur.reps, len(s.sets), cur.start_s, set_score,
                                longest_set(s.sets), leg_score))
         return events
+
+    def _score(self, s: _LegStream, rep: Rep) -> RepResult:
+        """Smoothness of a finished rep (:mod:`hipcam.rep_smoothness`), with the pose-noise
+        floor measured on this leg's resting stretches before the rep."""
+        rest_rel = np.subtract(s.filtered, s.rest)
+        noise = leg_noise_floor(s.raw, rest_rel, self.fs_hz, [r.rep for r in s.reps],
+                                rep.start_index - self._pad)
+        sc = score_rep(s.raw, self.fs_hz, rep, self.frame_rate_hz, noise)
+        return RepResult(rep, sc.sparc_out, sc.sparc_back, sc.ldlj_out, sc.ldlj_back,
+                         sc.smoothness_score)
 
     def _close_set(self, leg: str, reason: str) -> SetEndEvent:
         s = self._legs[leg]

@@ -16,16 +16,24 @@ robust to the pose estimator's measurement noise; LDLJ is reported beside it.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 
 SPARC_SMOOTH = -1.5
 SPARC_JERKY = -3.0
+#: A rep scoring below this is "jerky" (the coaching message, the red band).
 JERKY_BELOW = 50.0
+#: A rep scoring at least this is "smooth" (the green band); in between is "fair".
+SMOOTH_FROM = 70.0
+SPARC_FC_HZ = 10.0
+NOISE_FALSE_PEAK_P = 0.1
 STROKE_ONSET_FRACTION = 0.1
 
 
 def sparc(
-    speed: np.ndarray, fs: float, padlevel: int = 4, fc: float = 10.0, amp_th: float = 0.05
+    speed: np.ndarray, fs: float, padlevel: int = 4, fc: float = SPARC_FC_HZ, amp_th: float = 0.05
 ) -> float:
     """Spectral arc length of a speed profile (dimensionless, ≤ 0; closer to 0 is smoother).
 
@@ -34,23 +42,87 @@ def sparc(
     speed : 1-D array, the speed profile (any unit), sampled uniformly.
     fs : sampling frequency in Hz.
     padlevel : zero padding: the FFT length is ``2 ** (ceil(log2(len(speed))) + padlevel)``.
-    fc : the highest frequency (Hz) considered.
+    fc : the highest frequency (Hz) considered; at most the Nyquist frequency ``fs / 2``
+        (a spectrum holds nothing above it: the bins there mirror those below).
     amp_th : normalised-magnitude threshold that sets the adaptive cut-off below ``fc``.
+
+    Returns NaN when the profile cannot be scored (fewer than 2 samples, non-finite values, no
+    movement, or fewer than two spectrum bins above ``amp_th``): never a perfect 0.
+
+    Raises
+    ------
+    ValueError : ``fs`` not positive or ``fc`` not in ``(0, fs / 2]``.
     """
+    mag, freq = _normalised_spectrum(speed, fs, padlevel, fc)
+    if mag is None:
+        return float("nan")
+    return _arc_length(freq, mag, amp_th)
+
+
+def sparc_denoised(
+    speed: np.ndarray, fs: float, noise_power: Callable[[np.ndarray, int], np.ndarray],
+    padlevel: int = 4, fc: float = SPARC_FC_HZ, amp_th: float = 0.05,
+    false_peak_p: float = NOISE_FALSE_PEAK_P,
+) -> float:
+    """SPARC of a speed profile measured with additive noise of known spectrum.
+
+    ``noise_power(freq_hz, n)`` is the noise's expected ``|FFT|²`` over ``n`` samples (e.g.
+    :meth:`hipcam.rep_smoothness.NoiseFloor.power`). Spectral subtraction: the movement's
+    squared magnitude is taken as ``|V(f)|² − α · noise_power(f, n)``, clipped at 0, and the arc
+    length is then taken exactly as in :func:`sparc`. A noise periodogram bin is exponentially
+    distributed about its mean, so ``α = ln(M / false_peak_p)``, with ``M = n · fc / fs`` the
+    number of independent bins in the band, leaves a pure-noise bin standing in at most a
+    fraction ``false_peak_p`` of strokes. With zero noise power it equals :func:`sparc`.
+    """
+    _check_band(fs, fc)
     v = np.asarray(speed, dtype=float).ravel()
     if v.size < 2 or not np.all(np.isfinite(v)) or not np.any(v):
         return float("nan")
     nfft = int(2 ** (np.ceil(np.log2(v.size)) + padlevel))
-    freq = np.arange(nfft) * (fs / nfft)
-    mag = np.abs(np.fft.fft(v, nfft))
-    mag = mag / mag.max()
-    keep = freq <= fc
-    freq, mag = freq[keep], mag[keep]
+    n_keep = int(np.floor(fc / (fs / nfft) + 1e-9)) + 1
+    freq = np.arange(n_keep) * (fs / nfft)
+    power = np.abs(np.fft.rfft(v, nfft))[:n_keep] ** 2
+    alpha = math.log(max(v.size * fc / fs, 1.0) / false_peak_p)
+    noise = alpha * np.asarray(noise_power(freq, v.size), dtype=float)
+    clean = np.sqrt(np.clip(power - noise, 0.0, None))
+    peak = clean.max()
+    if not peak > 0:
+        return float("nan")
+    return _arc_length(freq, clean / peak, amp_th)
+
+
+def _check_band(fs: float, fc: float) -> None:
+    if not (np.isfinite(fs) and fs > 0):
+        raise ValueError(f"sampling frequency must be positive, got {fs!r}")
+    if not (0 < fc <= fs / 2.0):
+        raise ValueError(f"fc must be in (0, fs/2] = (0, {fs / 2.0:g}] Hz (Nyquist), got {fc:g}")
+
+
+def _normalised_spectrum(speed: np.ndarray, fs: float, padlevel: int, fc: float
+                         ) -> tuple[np.ndarray | None, np.ndarray]:
+    """``(|V(f)| / max |V|, f)`` for ``0 ≤ f ≤ fc`` (None when the profile is degenerate)."""
+    _check_band(fs, fc)
+    v = np.asarray(speed, dtype=float).ravel()
+    if v.size < 2 or not np.all(np.isfinite(v)) or not np.any(v):
+        return None, np.empty(0)
+    nfft = int(2 ** (np.ceil(np.log2(v.size)) + padlevel))
+    n_keep = int(np.floor(fc / (fs / nfft) + 1e-9)) + 1  # bins 0 .. fc (≤ nfft/2: Nyquist)
+    mag = np.abs(np.fft.rfft(v, nfft))[:n_keep]
+    freq = np.arange(n_keep) * (fs / nfft)
+    peak = mag.max()
+    if not peak > 0:
+        return None, freq
+    return mag / peak, freq
+
+
+def _arc_length(freq: np.ndarray, mag: np.ndarray, amp_th: float) -> float:
     above = np.flatnonzero(mag >= amp_th)
+    if above.size == 0:
+        return float("nan")
     freq = freq[above[0] : above[-1] + 1]
     mag = mag[above[0] : above[-1] + 1]
     if freq.size < 2:
-        return 0.0
+        return float("nan")
     df = np.diff(freq) / (freq[-1] - freq[0])
     return float(-np.sum(np.sqrt(df**2 + np.diff(mag) ** 2)))
 

@@ -72,6 +72,54 @@ CREATE INDEX IF NOT EXISTS reps_session ON reps (session_id, leg);
 """
 
 
+#: hipcam's tables and columns that identify them (see :func:`hipcam.dbguard.check_database_file`)
+SESSION_TABLES = {
+    "sessions": {"id", "started_at", "source", "status", "target_reps", "left_reps", "right_reps"},
+    "reps": {"session_id", "leg", "number", "set_number", "rom_deg"},
+    "sets": {"session_id", "leg", "number", "reps"},
+}
+#: how long a rep's write waits for a lock held by another program (the camera loop waits too)
+REP_BUSY_TIMEOUT_MS = 250
+#: how long the end of a session waits for the lock before saving the reps beside the database
+END_BUSY_TIMEOUT_MS = 30_000
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _json_num(o: object) -> object:
+    try:
+        value = float(o)  # numpy scalars
+    except (TypeError, ValueError):
+        return str(o)
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def require_existing_db(path: str | Path) -> Path:
+    """The session database to read, or a one-line :class:`InputMissingError` saying why not."""
+    import errno
+
+    from hipcam.errors import InputMissingError
+
+    p = Path(path)
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise InputMissingError(f"no session database at {p} (run `hipcam live` first, or pass --db)"
+                                ) from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise InputMissingError(f"--db: file name too long ({len(str(p))} characters)") from None
+        raise InputMissingError(f"cannot read session database {p}: {exc.strerror or exc}") from None
+    import stat
+
+    if not stat.S_ISREG(st.st_mode):
+        raise InputMissingError(f"session database {p} is not a regular file")
+    return p
+
+
 def legacy_db_path() -> Path:
     """Where hipcam 0.1 kept the database on every system: ``$XDG_DATA_HOME/hipcam/sessions.db``,
     else ``~/.local/share/hipcam/sessions.db``."""
@@ -149,7 +197,13 @@ class SessionStore:
     """An open session database. Use as a context manager or call :meth:`close`."""
 
     def __init__(self, path: str | Path) -> None:
+        from hipcam.dbguard import check_database_file
+
         self.path = Path(path)
+        #: rep rows that could not be written yet (the database was locked): written later
+        self._backlog: list[tuple] = []
+        self._pending_rest: tuple[int, dict] | None = None
+        check_database_file(self.path, SESSION_TABLES, "session")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), timeout=10.0)
@@ -169,18 +223,58 @@ class SessionStore:
             "INSERT INTO sessions (started_at, source, status, target_reps) VALUES (?, ?, 'running', ?)",
             (started_at or utc_now_iso(), source, int(target_reps)))
         self._db.commit()
+        # during the session a rep must not freeze the camera loop: wait little, keep a backlog
+        self._db.execute(f"PRAGMA busy_timeout={REP_BUSY_TIMEOUT_MS}")
         return int(cur.lastrowid)
 
     def set_rest_angles(self, session_id: int, rest_deg: dict[str, float | None]) -> None:
-        """Store the calibrated rest angle per leg."""
-        self._db.execute("UPDATE sessions SET left_rest_deg = ?, right_rest_deg = ? WHERE id = ?",
-                         (_clean(rest_deg.get("left")), _clean(rest_deg.get("right")), session_id))
-        self._db.commit()
+        """Store the calibrated rest angle per leg (later, by :meth:`end_session`, if locked)."""
+        self._pending_rest = (session_id, dict(rest_deg))
+        try:
+            self._write_rest()
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc):
+                raise
+
+    def _write_rest(self) -> None:
+        pending = getattr(self, "_pending_rest", None)
+        if pending is None:
+            return
+        session_id, rest_deg = pending
+        with self._db:
+            self._db.execute("UPDATE sessions SET left_rest_deg = ?, right_rest_deg = ? WHERE id = ?",
+                             (_clean(rest_deg.get("left")), _clean(rest_deg.get("right")), session_id))
+        self._pending_rest = None
 
     def add_rep(self, session_id: int, rep: StoredRep, set_reps: int,
                 set_start_s: float, set_smoothness: float | None, longest_set: int,
-                leg_smoothness: float | None) -> None:
-        """Store one rep, update its set and the session's running totals, commit."""
+                leg_smoothness: float | None) -> bool:
+        """Store one rep, update its set and the session's running totals, commit.
+
+        When another program holds the database locked the rep is kept in a backlog (written
+        with the next rep or by :meth:`end_session`) and False is returned; True when written.
+        """
+        row = (session_id, rep, set_reps, set_start_s, set_smoothness, longest_set, leg_smoothness)
+        try:
+            while self._backlog:
+                self._write_rep(*self._backlog[0])
+                self._backlog.pop(0)
+            self._write_rep(*row)
+            return True
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc):
+                raise
+            self._backlog.append(row)
+            return False
+
+    @property
+    def unsaved_reps(self) -> int:
+        """How many reps wait for the database to be unlocked."""
+        return len(self._backlog)
+
+    def _write_rep(self, session_id: int, rep: StoredRep, set_reps: int,
+                   set_start_s: float, set_smoothness: float | None, longest_set: int,
+                   leg_smoothness: float | None) -> None:
         leg = rep.leg
         with self._db:
             self._db.execute(
@@ -204,11 +298,47 @@ class SessionStore:
     def end_session(self, session_id: int, status: str, duration_s: float | None = None,
                     note: str | None = None) -> None:
         """Mark the session finished (``completed``, ``interrupted``, ``camera_lost``, ...); a
-        ``note`` given here replaces the session's note, None keeps it."""
-        with self._db:
-            self._db.execute(
-                "UPDATE sessions SET status = ?, ended_at = ?, duration_s = ?, note = COALESCE(?, note) "
-                "WHERE id = ?", (status, utc_now_iso(), _clean(duration_s), note, session_id))
+        ``note`` given here replaces the session's note, None keeps it.
+
+        Writes the backlog of reps first, waiting up to :data:`END_BUSY_TIMEOUT_MS` for a lock
+        held by another program. If the database stays locked, the session's reps are saved to a
+        JSON file beside it and :class:`OutputError` says where.
+        """
+        try:
+            self._db.execute(f"PRAGMA busy_timeout={END_BUSY_TIMEOUT_MS}")
+            self._write_rest()
+            while self._backlog:
+                self._write_rep(*self._backlog[0])
+                self._backlog.pop(0)
+            with self._db:
+                self._db.execute(
+                    "UPDATE sessions SET status = ?, ended_at = ?, duration_s = ?, "
+                    "note = COALESCE(?, note) WHERE id = ?",
+                    (status, utc_now_iso(), _clean(duration_s), note, session_id))
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc):
+                raise OutputError(f"cannot write session database {self.path}: {exc}") from None
+            side = self._save_aside(session_id, status, duration_s)
+            raise OutputError(f"session database {self.path} stayed locked by another program: "
+                              f"this session's reps were saved to {side} instead") from None
+
+    def _save_aside(self, session_id: int, status: str, duration_s: float | None) -> Path:
+        """The unsaved reps as JSON beside the database (nothing counted is lost)."""
+        import dataclasses
+        import json
+
+        from hipcam.safe_output import write_bytes
+
+        side = self.path.with_name(f"{self.path.name[:100]}.unsaved-session-{session_id}.json")
+        latest = {(r[1].leg, r[1].number): r for r in self._backlog}  # a rep may be queued twice
+        doc = {"format": "hipcam.unsaved_session/1", "db": str(self.path),
+               "session_id": session_id, "status": status, "duration_s": _clean(duration_s),
+               "saved_at": utc_now_iso(),
+               "reps": [{**dataclasses.asdict(r[1]), "set_reps": r[2], "set_start_s": r[3],
+                         "set_smoothness": _clean(r[4]), "longest_set": r[5],
+                         "leg_smoothness": _clean(r[6])} for r in latest.values()]}
+        write_bytes(side, (json.dumps(doc, indent=1, default=_json_num) + "\n").encode())
+        return side
 
     def set_note(self, session_id: int, note: str | None) -> bool:
         """Set (or, with None or "", clear) a session's note; False when there is no such session."""

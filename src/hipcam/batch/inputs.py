@@ -120,6 +120,8 @@ def read_manifest(manifest: str | Path) -> list[VideoEntry]:
             entries = []
             for line_no, row in enumerate(reader, start=2):
                 raw = (row.get("path") or "").strip()
+                if "\0" in raw:
+                    raise HipcamError(f"{mpath}:{line_no}: the path contains a NUL byte", EXIT_USAGE)
                 if not raw:
                     if any((v or "").strip() for v in row.values() if isinstance(v, str)):
                         raise HipcamError(f"{mpath}:{line_no}: empty path", EXIT_USAGE)
@@ -151,6 +153,24 @@ def read_manifest(manifest: str | Path) -> list[VideoEntry]:
     return entries
 
 
+def _missing_input_message(arg: str) -> str:
+    """Why an INPUT is neither a file, a folder nor a glob: the real reason, in one line."""
+    import errno
+
+    if "\0" in arg:
+        return "an INPUT contains a NUL byte"
+    try:
+        os.stat(arg)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return f"file name too long ({len(arg)} characters): {arg[:29]}…{arg[-30:]}"
+        if exc.errno not in (errno.ENOENT, None):
+            return f"cannot read {arg}: {exc.strerror or exc}"
+    except ValueError:
+        pass
+    return f"no such file or folder: {arg}"
+
+
 def discover(inputs: list[str]) -> list[VideoEntry]:
     """Expand the command-line INPUTs into videos, in order, each path once.
 
@@ -171,7 +191,7 @@ def discover(inputs: list[str]) -> list[VideoEntry]:
             if not found:
                 raise InputMissingError(f"no files match {arg}")
         else:
-            raise InputMissingError(f"no such file or folder: {arg}")
+            raise InputMissingError(_missing_input_message(arg))
         for e in found:
             old = by_path.get(e.path)
             if old is None:

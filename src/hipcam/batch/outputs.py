@@ -9,13 +9,13 @@ names of the machine they were made on.
 from __future__ import annotations
 
 import copy
-import csv
 import io
 import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from hipcam import csvsafe
 from hipcam.batch.inputs import VideoEntry
 from hipcam.report import atomic_write_bytes, json_bytes
 
@@ -129,7 +129,7 @@ def _cell(value: object) -> str:
 def summary_csv_bytes(rows: list[BatchRow], root: str = "") -> bytes:
     """``summary.csv``: one row per video, columns :data:`SUMMARY_COLUMNS` (paths below ``root``)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csvsafe.writer(buf, lineterminator="\n")
     w.writerow(SUMMARY_COLUMNS)
     for r in rows:
         e = r.entry

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hipcam.dbguard import check_database_file
 from hipcam.errors import OutputError
 
 SCHEMA_VERSION = 1
@@ -45,6 +46,14 @@ CREATE TABLE IF NOT EXISTS file_hashes (
     sha256 TEXT NOT NULL
 );
 """
+
+
+#: hipcam's batch tables and columns that identify them (see hipcam.dbguard)
+RESULT_TABLES = {
+    "meta": {"key", "value"},
+    "results": {"sha256", "analysis_version", "params", "status", "path"},
+    "file_hashes": {"path", "size", "mtime_ns", "sha256"},
+}
 
 
 @dataclass
@@ -85,6 +94,7 @@ class ResultStore:
         self.path = Path(path)
         self.analysis_version = analysis_version
         self.params = params
+        check_database_file(self.path, RESULT_TABLES, "results")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), timeout=60.0, isolation_level=None)
@@ -118,6 +128,20 @@ class ResultStore:
                 f"SELECT sha256, status FROM results WHERE analysis_version = ? AND params = ? "
                 f"AND sha256 IN ({marks})", (self.analysis_version, self.params, *chunk))
             out.update(dict(rows.fetchall()))
+        return out
+
+    def failures(self, hashes: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """``{sha256: (path, error)}`` for those of ``hashes`` whose stored result is a failure."""
+        out: dict[str, tuple[str, str]] = {}
+        hashes = list(dict.fromkeys(hashes))
+        for i in range(0, len(hashes), 500):
+            chunk = hashes[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT sha256, path, error FROM results WHERE analysis_version = ? AND params = ? "
+                f"AND status = 'failed' AND sha256 IN ({marks})",
+                (self.analysis_version, self.params, *chunk))
+            out.update({sha: (path, error or "") for sha, path, error in rows.fetchall()})
         return out
 
     def put(self, sha256: str, status: str, path: str, *, error: str | None = None,
@@ -186,6 +210,25 @@ class ResultStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: how a failure caused by the file being absent or unreadable at the time begins (retried by
+#: itself on the next run: the file may be back)
+MISSING_FILE_ERRORS = ("no such file", "cannot read ", "cannot access ", "file name too long")
+
+
+def failure_is_stale(failure: tuple[str, str] | None, path: str) -> bool:
+    """Whether a stored failure should not stop this video from being analysed again.
+
+    Failures are keyed by path and cause, not only by content: a failure recorded for another
+    path (a copy, a moved file) does not apply here, and a failure because the file was missing
+    or unreadable is retried automatically. Other failures (not a video, no person, a timeout)
+    stay until ``--retry-failed``.
+    """
+    if failure is None:
+        return False
+    failed_path, error = failure
+    return failed_path != path or error.lower().startswith(MISSING_FILE_ERRORS)
 
 
 def _row(row: tuple) -> StoredResult:

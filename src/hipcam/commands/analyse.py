@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hipcam.commands.options import add_analysis_options
+from hipcam.commands.options import add_analysis_options, int_in
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--annotate", metavar="PATH",
                    help="write an H.264 mp4 with skeleton, counts, angle and last rep's score")
     add_analysis_options(p)
-    p.add_argument("--jobs", type=int, default=1, metavar="N",
+    p.add_argument("--jobs", type=int_in(1, 10_000), default=1, metavar="N",
                    help="split the video into N overlapping chunks analysed in parallel (default 1)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
@@ -34,29 +34,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``hipcam analyse``; every failure becomes a one-line :class:`HipcamError`."""
-    from hipcam.errors import HipcamError
-
-    try:
-        return _run(args)
-    except (HipcamError, KeyboardInterrupt):
-        raise
-    except MemoryError:
-        raise HipcamError("out of memory (try --stride 2 or a shorter video)") from None
-    except Exception as exc:  # last resort: never a traceback, but say it is a bug
-        import os
-
-        if os.environ.get("HIPCAM_DEBUG"):
-            raise
-        text = str(exc).strip().splitlines()
-        raise HipcamError(f"internal error: {type(exc).__name__}: {text[0] if text else ''} "
-                          "(please report it; HIPCAM_DEBUG=1 shows the details)") from None
+    """Run ``hipcam analyse``; an expected failure is a one-line :class:`HipcamError`, anything
+    else is turned into one line by the CLI's catch-all (:func:`hipcam.cli.main`)."""
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
     from hipcam.errors import HipcamError
     from hipcam.progress import ProgressBar
-    from hipcam.report import atomic_write_bytes, csv_bytes, json_bytes, plot_png, summary_text
+    from hipcam.report import csv_bytes, json_bytes, plot_png, summary_text
+    from hipcam.safe_output import file_for, write_bytes
 
     if args.stride < 1:
         raise HipcamError("--stride must be at least 1", 2)
@@ -70,6 +57,10 @@ def _run(args: argparse.Namespace) -> int:
 
     check_video_file(args.video)  # before the slow imports: a typo in the name fails at once
     _check_outputs(args)
+    if args.jobs > 1:
+        from hipcam.commands.options import cap_processes
+
+        args.jobs = cap_processes(args.jobs, "--jobs", "analyse")
 
     bar_on = args.progress if args.progress is not None else (None if not args.quiet else False)
     bar = ProgressBar(f"analysing {Path(args.video).name}", enabled=bar_on)
@@ -91,23 +82,23 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     doc = result.to_dict(target=args.target)
-    if args.json == "-":
-        _write_stdout(json_bytes(doc).decode())
-    elif args.json:
-        atomic_write_bytes(args.json, json_bytes(doc))
-    if args.csv:
-        atomic_write_bytes(args.csv, csv_bytes(result.series))
-    if args.plot:
-        atomic_write_bytes(args.plot, plot_png(doc, result.series, args.target))
-    if args.annotate:
+    targets = args._targets
+    if "--json" in targets:
+        write_bytes(targets["--json"], json_bytes(doc))
+    if "--csv" in targets:
+        write_bytes(targets["--csv"], csv_bytes(result.series))
+    if "--plot" in targets:
+        write_bytes(targets["--plot"], plot_png(doc, result.series, args.target))
+    if "--annotate" in targets:
         from hipcam.annotate import write_annotated
 
         abar = ProgressBar("annotating", enabled=bar_on)
         try:
-            write_annotated(result, args.annotate, abar.update)
+            with file_for(targets["--annotate"], suffix=".mp4") as video_path:
+                write_annotated(result, video_path, abar.update)
         finally:
             abar.close()
-    if not args.quiet and args.json != "-":
+    if not args.quiet and not any(t.is_stdout for t in targets.values()):
         _write_stdout(summary_text(doc, args.target) + "\n")
     return 0
 
@@ -136,57 +127,10 @@ def _write_stdout(text: str) -> None:
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    """Fail before the long analysis, not after it, when an output cannot be written."""
-    from hipcam.errors import OutputError
+    """Fail before the long analysis, not after it, when an output cannot be written or would
+    overwrite the video, the model or another output (one line; see hipcam.safe_output)."""
+    from hipcam.safe_output import check_outputs
 
-    seen: dict[Path, str] = {}
-    video = Path(args.video)
-    for opt in ("json", "csv", "plot", "annotate"):
-        path = getattr(args, opt)
-        if not path or path == "-":
-            continue
-        _check_writable(path)
-        p = Path(path)
-        if opt == "annotate" and p.exists() and not p.is_file():
-            raise OutputError(f"--annotate {p}: the annotated video must go to a regular file")
-        if p.exists() and not p.is_file():
-            continue  # /dev/null, /dev/stdout, a FIFO: may be given twice
-        key = p.resolve()
-        if key == video.resolve():
-            raise OutputError(f"--{opt} {p} would overwrite the input video")
-        if key in seen:
-            raise OutputError(f"--{opt} and --{seen[key]} both write {p}")
-        seen[key] = opt
-
-
-def _check_writable(path: str | None) -> None:
-    """Raise :class:`OutputError` unless ``path`` can be created or replaced.
-
-    Checked by doing, not by permission bits (which say nothing on read-only file systems or for
-    root): a probe file is created in the nearest existing folder and removed again.
-    """
-    import os
-    import tempfile
-
-    from hipcam.errors import OutputError
-
-    if not path or path == "-":
-        return
-    p = Path(path)
-    if p.is_dir():
-        raise OutputError(f"{p} is a directory; give a file name")
-    if p.exists() and not p.is_file():  # /dev/stdout, a FIFO, a device: written in place
-        if not os.access(p, os.W_OK):
-            raise OutputError(f"cannot write {p}: permission denied")
-        return
-    parent = p.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise OutputError(f"cannot write {p}: {parent} is not a folder")
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".hipcam-probe-", dir=parent)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise OutputError(f"cannot write {p}: {exc.strerror or exc}") from None
+    args._targets = check_outputs(
+        {f"--{opt}": getattr(args, opt) for opt in ("json", "csv", "plot", "annotate")},
+        {"the video": args.video, "--model": args.model})

@@ -6,8 +6,9 @@ are resolved against the manifest's folder).
 
 Results go to a SQLite database (default DIR/hipcam-results.db), one row per video content
 (SHA-256) and analysis version, each committed as it arrives: re-running the same command skips
-what is done, so an interrupted batch continues where it stopped. Failed videos are kept as
-failed until you pass --retry-failed.
+what is done, so an interrupted batch continues where it stopped. A failure counts for its path
+and cause: a video that was missing or unreadable is tried again by itself on the next run, a copy
+at another path is analysed anew; other failures stay failed until you pass --retry-failed.
 
 Writes DIR/summary.csv, DIR/videos/*.json (hipcam.analysis/1) and *.png, and DIR/index.html (a
 sortable table, a page per patient with progress over recording dates, a page per video).
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hipcam.commands.options import add_analysis_options
+from hipcam.commands.options import add_analysis_options, float_in, int_in
 
 if TYPE_CHECKING:
     from hipcam.batch.inputs import VideoEntry
@@ -47,12 +48,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a folder, a quoted glob pattern or a CSV manifest (several allowed)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
     p.add_argument("--db", metavar="PATH", help=f"results database (default: DIR/{DB_NAME})")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+    p.add_argument("--workers", type=int_in(1, 10_000), default=os.cpu_count() or 1, metavar="N",
                    help=f"local worker processes (default: number of cores, {os.cpu_count()})")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask distributed cluster instead, e.g. tcp://HOST:8786 "
                         "(needs hipcam[dask]; videos must be at the same paths on the workers)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
+    p.add_argument("--timeout", type=float_in(0.0, 7 * 24 * 3600.0), default=DEFAULT_TIMEOUT_S, metavar="S",
                    help=f"most seconds one video may take; its worker is then replaced "
                         f"(default {DEFAULT_TIMEOUT_S:g}; 0 = no limit)")
     p.add_argument("--retry-failed", action="store_true",
@@ -82,6 +83,10 @@ def _validate(args: argparse.Namespace) -> None:
         raise HipcamError("--target must be at least 1", EXIT_USAGE)
     if args.timeout < 0:
         raise HipcamError("--timeout must be 0 (no limit) or positive", EXIT_USAGE)
+    if not args.scheduler and args.workers > 1:
+        from hipcam.commands.options import cap_processes
+
+        args.workers = cap_processes(args.workers, "--workers", "batch")
 
 
 def _prepare_out_dir(out: Path) -> None:
@@ -95,6 +100,21 @@ def _prepare_out_dir(out: Path) -> None:
         raise OutputError(f"cannot create {out}: {exc.strerror or exc}") from None
     if not os.access(out, os.W_OK):
         raise OutputError(f"cannot write to {out}: permission denied")
+
+
+def _check_batch_outputs(args: argparse.Namespace, entries: list[VideoEntry], out: Path) -> None:
+    """Refuse (one line, before any hashing) a database or report file that is the same file as
+    an input video, a manifest or the model; every later write in --out is checked too."""
+    from hipcam.errors import OutputError
+    from hipcam.safe_output import STDOUT, check_outputs
+
+    if args.db and os.fspath(args.db) == STDOUT:
+        raise OutputError("--db needs a database file, not standard output")
+    inputs = [("the input video", e.path) for e in entries]
+    inputs += [("the manifest", a) for a in args.inputs if os.path.isfile(a)]
+    inputs.append(("--model", args.model))
+    check_outputs({"--db": args.db or out / DB_NAME, "summary.csv": out / "summary.csv",
+                   "index.html": out / "index.html"}, inputs)
 
 
 def settings_key(model_sha256: str, stride: int, pause_break_s: float, target: int) -> str:
@@ -152,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     from hipcam.batch import htmlreport, outputs
     from hipcam.batch.inputs import discover
     from hipcam.batch.runner import Job, connect_dask, run_dask, run_local
-    from hipcam.batch.store import ResultStore, sha256_file
+    from hipcam.batch.store import ResultStore, failure_is_stale, sha256_file
     from hipcam.batch.worker import AnalysisTask, Outcome
     from hipcam.errors import EXIT_FAILED, InputMissingError
     from hipcam.pose import default_model_path
@@ -165,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputMissingError(f"no video files found in {' '.join(args.inputs)}")
     out = Path(args.out)
     _prepare_out_dir(out)
+    _check_batch_outputs(args, entries, out)
     model = Path(args.model) if args.model else default_model_path()
     if not model.is_file():
         raise InputMissingError(f"pose model not found: {model}")
@@ -186,14 +207,17 @@ def run(args: argparse.Namespace) -> int:
             hashes = hash_entries(entries, store, hbar.update)
         finally:
             hbar.close()
-        statuses = store.statuses(h for h in hashes.values() if not h.startswith("error:"))
+        known = [h for h in hashes.values() if not h.startswith("error:")]
+        statuses = store.statuses(known)
+        failures = store.failures(known)
         jobs: dict[str, Job] = {}
         for e in entries:
             h = hashes[e.path]
             if h.startswith("error:") or h in jobs:
                 continue
             st = statuses.get(h)
-            if st is None or (st == "failed" and args.retry_failed):
+            if st is None or (st == "failed" and (args.retry_failed or failure_is_stale(
+                    failures.get(h), e.path))):
                 jobs[h] = Job(h, e.path)
         n_unique = len({h for h in hashes.values() if not h.startswith("error:")})
         where = args.scheduler or f"{min(args.workers, max(len(jobs), 1))} local worker(s)"

@@ -17,6 +17,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from hipcam import TARGET_REPS
+from hipcam.commands.options import MAX_TARGET, int_in
 
 if TYPE_CHECKING:
     from hipcam.storage import StoredSession
@@ -28,13 +29,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="PATH",
                    help="session database (default $HIPCAM_DB, else sessions.db in your user data "
                         "folder, e.g. ~/.local/share/hipcam on Linux)")
-    p.add_argument("--last", type=int, metavar="N", help="only the N most recent sessions")
+    p.add_argument("--last", type=int_in(1, 10**9), metavar="N", help="only the N most recent sessions")
     p.add_argument("--plot", metavar="PATH",
                    help="write a PNG: longest continuous set per leg and smoothness per session")
     p.add_argument("--json", nargs="?", const="-", metavar="PATH",
                    help="write the sessions as JSON to PATH ('-' or no PATH = stdout, instead of the table)")
     p.add_argument("-q", "--quiet", action="store_true", help="no table or summary on stdout")
-    p.add_argument("--target", type=int, default=TARGET_REPS, metavar="N",
+    p.add_argument("--target", type=int_in(1, MAX_TARGET), default=TARGET_REPS, metavar="N",
                    help=f"the goal line on the plot (default {TARGET_REPS})")
     edit = p.add_mutually_exclusive_group()
     edit.add_argument("--note", nargs=2, metavar=("ID", "TEXT"),
@@ -47,26 +48,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from hipcam.errors import HipcamError, InputMissingError
-    from hipcam.report import atomic_write_bytes
-    from hipcam.storage import SessionStore, default_db_path
+    from hipcam.errors import HipcamError
+    from hipcam.safe_output import check_outputs, write_bytes
+    from hipcam.storage import SessionStore, default_db_path, require_existing_db
 
     if args.last is not None and args.last < 1:
         raise HipcamError("--last must be at least 1", 2)
     db = Path(args.db) if args.db else default_db_path()
-    if not db.is_file():
-        raise InputMissingError(f"no session database at {db} (run `hipcam live` first, or pass --db)")
+    require_existing_db(db)
     if args.note is not None or args.delete is not None:
         return _edit(db, args)
+    # an output must never replace the database, nor write stdout twice: checked first
+    targets = check_outputs({"--json": args.json, "--plot": args.plot}, {"--db": db})
     with SessionStore(db) as store:
         sessions = store.sessions(limit=args.last, with_reps=True)
-    if args.json:
+    if "--json" in targets:
         text = json.dumps([_session_dict(s) for s in sessions], indent=2) + "\n"
-        if args.json == "-":
-            sys.stdout.write(text)
-        else:
-            atomic_write_bytes(args.json, text.encode())
-    to_stdout = not args.quiet and args.json != "-"
+        write_bytes(targets["--json"], text.encode())
+    to_stdout = not args.quiet and not any(t.is_stdout for t in targets.values())
     if to_stdout:
         print(history_table(sessions, args.target))
         if sessions:
@@ -77,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
                 n, trend = longest_set_trend(last, leg)
                 if n >= 1:
                     print(f"session {last.id}, {leg} leg, longest set ({n} reps): {describe(trend)}")
-    if args.plot:
-        atomic_write_bytes(args.plot, progress_png(sessions, args.target))
+    if "--plot" in targets:
+        write_bytes(targets["--plot"], progress_png(sessions, args.target))
         if to_stdout:
             print(f"plot written to {args.plot}")
     return 0

@@ -22,7 +22,7 @@ import argparse
 import json
 import sys
 
-from hipcam.commands.options import add_analysis_options
+from hipcam.commands.options import add_analysis_options, float_in
 
 #: Without ``--json``, one coaching line is printed again only after this many seconds.
 REPEAT_S = 30.0
@@ -58,14 +58,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-sound", action="store_true", help="no ticks, no spoken counts")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no summary at the end, and no sound")
-    p.add_argument("--max-seconds", type=float, metavar="S",
+    p.add_argument("--max-seconds", type=float_in(0.0, 7 * 24 * 3600.0, lo_open=True), metavar="S",
                    help="stop after this many seconds of source time")
     p.add_argument("--fullscreen", action="store_true",
                    help="open the window full screen (the f key toggles it)")
-    p.add_argument("--ui-scale", type=float, default=1.0, metavar="X",
+    p.add_argument("--ui-scale", type=float_in(0.5, 3.0), default=1.0, metavar="X",
                    help="give the panel more of the window and make coaching lines, banners and "
                         "hints X times larger (0.5-3; default 1)")
-    p.add_argument("--calibration", type=float, default=2.0, metavar="S",
+    p.add_argument("--calibration", type=float_in(0.0, 60.0), default=2.0, metavar="S",
                    help="sit-still calibration and framing check at the start (s; 0 = skip)")
 
 
@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         db = default_db_path()
 
     json_path = args.json if args.json is not None else ("-" if args.headless else None)
+    record = _check_live_outputs(args, db, json_path)
     events_out = sys.stdout
     if json_path not in (None, "-"):
         from hipcam.errors import OutputError
@@ -134,18 +135,49 @@ def run(args: argparse.Namespace) -> int:
         elif kind == "summary" and not args.quiet:
             _print_summary(event)
 
-    cfg = LiveConfig(
-        source=args.source, realtime=args.realtime, loop=args.loop, target=args.target,
-        pause_break_s=args.pause_break, model=args.model, db_path=db, record=args.record,
-        window=not args.headless, sound=not (args.quiet or args.no_sound), max_seconds=args.max_seconds,
-        calibration_s=args.calibration, ui_scale=args.ui_scale, fullscreen=args.fullscreen,
-        emit=emit_json if json_path is not None else emit_human)
-    try:
-        LiveSession(cfg).run()
-    finally:
-        if events_out is not sys.stdout:
-            events_out.close()
+    from hipcam.safe_output import file_for
+
+    with file_for(record, suffix=".mp4") if record else _no_record() as record_path:
+        cfg = LiveConfig(
+            source=args.source, realtime=args.realtime, loop=args.loop, target=args.target,
+            pause_break_s=args.pause_break, model=args.model, db_path=db,
+            record=str(record_path) if record_path else None,
+            window=not args.headless, sound=not (args.quiet or args.no_sound),
+            max_seconds=args.max_seconds, calibration_s=args.calibration, ui_scale=args.ui_scale,
+            fullscreen=args.fullscreen, emit=emit_json if json_path is not None else emit_human)
+        try:
+            LiveSession(cfg).run()
+        finally:
+            if events_out is not sys.stdout:
+                events_out.close()
     return 0
+
+
+def _check_live_outputs(args: argparse.Namespace, db: object, json_path: str | None) -> object:
+    """Refuse, before the camera opens, a --record or --db that is the same file as the source
+    video, the model or each other (one line); returns the --record target (or None)."""
+    import os
+
+    from hipcam.errors import OutputError
+    from hipcam.safe_output import STDOUT, check_outputs
+
+    if db is not None and os.fspath(db) == STDOUT:
+        raise OutputError("--db needs a database file, not standard output")
+    source_file = args.source if os.path.exists(args.source) else None
+    outputs = {"--json": json_path, "--record": args.record, "--db": db}
+    targets = check_outputs(outputs, {"--source": source_file, "--model": args.model})
+    if db is not None:
+        from hipcam.dbguard import check_database_file
+        from hipcam.storage import SESSION_TABLES
+
+        check_database_file(db, SESSION_TABLES, "session")  # before the camera and the model
+    return targets.get("--record")
+
+
+def _no_record():  # noqa: ANN202 - a context manager yielding None
+    import contextlib
+
+    return contextlib.nullcontext(None)
 
 
 def _json_default(o: object) -> object:
@@ -162,3 +194,8 @@ def _print_summary(s: dict) -> None:
         score = d["smoothness_score"]
         print(f"  {leg:5s}: {d['reps']} reps, longest continuous set {d['longest_continuous_set']}"
               f"/{s['target_reps']}, smoothness {score if score is not None else '-'}")
+        from hipcam.settrends import describe, longest_set_trend
+
+        _, trend = longest_set_trend(d)
+        if trend:  # the road to 100: how the longest set faded (sets of 10 reps or more)
+            print(f"         longest set, {describe(trend)}")

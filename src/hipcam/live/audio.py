@@ -40,6 +40,8 @@ TICK_S = 0.04
 #: A jerky rep's tick is this low, longer "tock": smoothness heard without looking.
 TOCK_HZ = 440.0
 TOCK_S = 0.09
+#: The output stream stops after this long with nothing to play (and restarts on the next sound).
+IDLE_STOP_S = 1.0
 #: A phrase that could not start this long after it was asked for is dropped.
 SPEECH_STALE_S = 2.5
 SPEECH_RATE_WPM = 170
@@ -102,19 +104,28 @@ def resample(x: np.ndarray, from_hz: int, to_hz: int = RATE_HZ) -> np.ndarray:
 
 # -- outputs ------------------------------------------------------------------------------------------
 class MixerOutput:
-    """One ``sounddevice`` output stream; a callback mixes the tones and the current phrase."""
+    """One ``sounddevice`` output stream; a callback mixes the tones and the current phrase.
+
+    The stream runs only while there is something to play: after :data:`IDLE_STOP_S` of silence
+    the callback stops it, and the next sound starts it again (an always-running stream keeps a
+    laptop's audio device awake, and a device without a clock would spin).
+    """
 
     name = "sounddevice"
 
     def __init__(self, device: int | str | None = None) -> None:
         import sounddevice as sd  # OSError when PortAudio is missing
 
-        self._lock = threading.Lock()
+        self._sd = sd
+        self._lock = threading.Lock()  # the playing lists and the idle count (callback and callers)
+        self._run_lock = threading.Lock()  # starting/stopping the stream (callers only)
         self._voices: list[list] = []  # [samples, position] of tones
         self._speech: deque[list] = deque()  # phrases, played one after the other
+        self._idle_frames = 0
+        self._stopping = False
         self._stream = sd.OutputStream(samplerate=RATE_HZ, channels=1, dtype="float32",
                                        device=device, callback=self._callback)
-        self._stream.start()
+        self._stream.start()  # fails here, not mid-session, when the device cannot play
 
     def _callback(self, out: np.ndarray, frames: int, _time, _status) -> None:
         buf = np.zeros(frames, np.float32)
@@ -127,18 +138,38 @@ class MixerOutput:
             self._voices = [v for v in self._voices if v[1] < v[0].size]
             if self._speech and self._speech[0][1] >= self._speech[0][0].size:
                 self._speech.popleft()
+            self._idle_frames = 0 if playing else self._idle_frames + frames
+            stop = self._idle_frames >= IDLE_STOP_S * RATE_HZ
+            if stop:
+                self._stopping = True
         out[:, 0] = np.clip(buf, -1.0, 1.0)
+        if stop:
+            raise self._sd.CallbackStop
+
+    def _run(self) -> None:
+        """Make sure the stream is running (restart it when the callback stopped it)."""
+        with self._run_lock:
+            with self._lock:
+                restart = self._stopping or not self._stream.active
+            if restart:
+                with contextlib.suppress(Exception):
+                    self._stream.stop()  # waits for a stopping callback to finish
+                with self._lock:
+                    self._stopping, self._idle_frames = False, 0
+                self._stream.start()
 
     def play(self, pcm: np.ndarray) -> None:
         """Start a tone now (mixed over whatever plays)."""
         with self._lock:
             self._voices.append([pcm, 0])
+        self._run()
 
     def play_speech(self, pcm: np.ndarray) -> None:
         """Queue a phrase and wait until it has been played (call from the speech thread)."""
         item = [pcm, 0]
         with self._lock:
             self._speech.append(item)
+        self._run()
         deadline = time.monotonic() + pcm.size / RATE_HZ + 2.0
         while time.monotonic() < deadline:
             with self._lock:

@@ -76,6 +76,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="instead of a video, render one still PNG at the --preview-angles")
     g.add_argument("--preview-angles", default="0,0", metavar="L,R",
                    help="hip angles (deg) of the left and right leg for --preview")
+    g = parser.add_argument_group("smoothness grid")
+    g.add_argument("--grid", metavar="SPEC",
+                   help="render a tempo x size x jerk x camera grid into the folder -o: e.g. "
+                        "\"tempo=1,2,4,6 size=12,25,45 jerk=0,0.5,1 azimuth=0,45,90\" (add "
+                        "'pairs' to pair tempo i with size i, 'reps=N' per cell); one video per "
+                        "jerk level and azimuth; videos already there are kept")
+    g.add_argument("--grid-leg", choices=["left", "right"], default="right",
+                   help="the leg that exercises in the grid videos (default right)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary and no progress bar")
 
 
@@ -141,6 +149,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``hipcam synth``; returns the exit code."""
     from pathlib import Path
 
+    if args.grid:  # the flags give body, clothing, camera and video; the grid gives the legs
+        d = scenario_dict_from_args(args)
+        d.setdefault("duration_s", 1.0)
+        return _run_grid(args, scenario_from_dict(d))
     sc = scenario_from_dict(scenario_dict_from_args(args))
     if args.preview:
         from hipcam.synth.render import render_preview
@@ -159,6 +171,15 @@ def run(args: argparse.Namespace) -> int:
     from hipcam.synth.render import render_scenario
 
     out = Path(args.output) if args.output else Path(f"{sc.name}.mp4")
+    from hipcam.errors import OutputError
+    from hipcam.safe_output import check_outputs, resolve_output
+
+    if resolve_output(out).kind != "file":
+        raise OutputError(f"--output {out}: needs a file name (the truth .json and .csv go beside it)")
+    # the truth files go beside the video: none of the three may replace the scenario file
+    check_outputs({"--output": out, "the truth JSON": out.with_suffix(".json"),
+                   "the truth CSV": out.with_suffix(".csv")},
+                  {"the scenario": getattr(args, "scenario", None)})
     res = render_scenario(sc, out, progress=not args.quiet, max_frames=args.max_frames)
     truth = json.loads(res.truth_json.read_text())["truth"]
     summary = ", ".join(
@@ -169,4 +190,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"{res.video} ({res.frames} frames, {res.codec}): {summary}", file=sys.stdout)
         print(res.truth_json)
         print(res.truth_csv)
+    return 0
+
+
+def _run_grid(args: argparse.Namespace, base: Any) -> int:
+    """``--grid``: render every grid video not already in the output folder."""
+    from pathlib import Path
+
+    from hipcam.synth.grid import grid_scenarios, parse_grid
+    from hipcam.synth.render import render_scenario
+
+    spec = parse_grid(args.grid)
+    folder = Path(args.output or "synth_grid")
+    if folder.suffix.lower() == ".mp4":
+        raise ScenarioError("--grid: -o names a folder for the grid videos, not an .mp4 file")
+    for sc in grid_scenarios(spec, base, args.grid_leg):
+        out = folder / f"{sc.name}.mp4"
+        if out.is_file() and out.with_suffix(".json").is_file():
+            print(f"{out} (kept)")
+            continue
+        res = render_scenario(sc, out, progress=not args.quiet, max_frames=args.max_frames)
+        print(f"{res.video} ({res.frames} frames, {res.codec})", flush=True)
     return 0

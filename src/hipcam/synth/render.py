@@ -17,7 +17,6 @@ the exact projection of the 3-D joints through the render camera.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -31,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from hipcam import csvsafe
 from hipcam.errors import HipcamError, OutputError
 from hipcam.synth.body import SYNTH_EXTRA_MESSAGE, PosedFrames, SeatedBody
 from hipcam.synth.motion import MotionPlan, plan_motion
@@ -703,7 +703,7 @@ def render_scenario(scenario: Scenario, out_path: str | Path, *, progress: bool 
             scene.close()
     try:
         with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh, lineterminator="\n")
+            w = csvsafe.writer(fh, lineterminator="\n")
             w.writerow(CSV_COLUMNS)
             w.writerows(rows)
         json_path.write_text(json.dumps(truth_document(scenario, plan), indent=1) + "\n",
