@@ -293,7 +293,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the camera grid instead of the suite: 'full' = azimuth 0, ±30, ±45, "
                          "±60, ±75, ±90 × near/far leg × 2 bodies × 2 camera heights (88 renders), "
                          "'reduced' = the 18 cells of GRID_REDUCED")
-    args = ap.parse_args(argv)
+    ap.add_argument("--lookalikes", action="store_true",
+                    help="run the look-alike family instead (benchmarks/lookalikes.py: knee "
+                         "extension, internal rotation, abduction, posture shifts; false reps/min)")
+    args, rest = ap.parse_known_args(argv)
+    if args.lookalikes:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import lookalikes
+
+        return lookalikes.main(rest + (["--only", args.only] if args.only else [])
+                               + (["--render-only"] if args.render_only else []))
+    if rest:
+        ap.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.grid:
         grid = {k: v for k, v in camera_grid(args.grid).items() if args.only in k}
         print(f"hipcam camera grid ({args.grid}) — {len(grid)} scenarios — {date.today()} — "
