@@ -18,7 +18,7 @@ Usage::
     python benchmarks/accuracy.py --markdown      # also print the README table
     python benchmarks/accuracy.py --render-only   # just fill the cache
     python benchmarks/accuracy.py --grid full     # the camera grid (issue 13), 88 renders
-    python benchmarks/accuracy.py --grid reduced  # its 14-cell subset (tune + check groups)
+    python benchmarks/accuracy.py --grid reduced  # its 18-cell subset (tune + check groups)
 """
 
 from __future__ import annotations
@@ -117,6 +117,8 @@ GRID_REDUCED = (
     ("check", -75, "near", "heavy_male", 0.6), ("check", -45, "near", "heavy_male", 1.4),
     ("check", -90, "far", "heavy_male", 1.4), ("check", -30, "near", "heavy_male", 0.6),
     ("check", 0, "near", "heavy_male", 1.4), ("check", -60, "far", "heavy_male", 0.6),
+    ("check", 75, "near", "slim_female", 1.4), ("check", 90, "near", "older", 0.6),
+    ("check", 90, "far", "slim_female", 1.0), ("check", -75, "far", "older", 1.4),
 )
 
 
@@ -290,8 +292,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grid", choices=("full", "reduced"),
                     help="run the camera grid instead of the suite: 'full' = azimuth 0, ±30, ±45, "
                          "±60, ±75, ±90 × near/far leg × 2 bodies × 2 camera heights (88 renders), "
-                         "'reduced' = the 14 cells of GRID_REDUCED")
-    args = ap.parse_args(argv)
+                         "'reduced' = the 18 cells of GRID_REDUCED")
+    ap.add_argument("--lookalikes", action="store_true",
+                    help="run the look-alike family instead (benchmarks/lookalikes.py: knee "
+                         "extension, internal rotation, abduction, posture shifts; false reps/min)")
+    args, rest = ap.parse_known_args(argv)
+    if args.lookalikes:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import lookalikes
+
+        return lookalikes.main(rest + (["--only", args.only] if args.only else [])
+                               + (["--render-only"] if args.render_only else []))
+    if rest:
+        ap.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.grid:
         grid = {k: v for k, v in camera_grid(args.grid).items() if args.only in k}
         print(f"hipcam camera grid ({args.grid}) — {len(grid)} scenarios — {date.today()} — "

@@ -12,7 +12,8 @@ import pytest  # noqa: E402
 # notebook kernel. Whole modules here; single tests can also carry ``@pytest.mark.slow`` themselves.
 SLOW_MODULES = {
     "test_analyse_e2e", "test_batch_e2e", "test_batch_pool", "test_fuzz", "test_live",
-    "test_live_equals_analyse", "test_model", "test_notebook", "test_robustness", "test_synth_render",
+    "test_live_equals_analyse", "test_model", "test_notebook", "test_pose_tracking", "test_robustness",
+    "test_synth_render",
 }
 SLOW_TESTS = {
     "test_parallel": {"test_parallel_chunks_match_sequential_with_boundaries_inside_reps",

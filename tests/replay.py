@@ -100,7 +100,9 @@ def make_awkward_video(src: Path, dst: Path, kind: str) -> None:
 
     * ``cropped`` — the bottom of the picture is cut halfway down the shins (the picture is
       shorter; the model still "sees" whole legs and guesses the ankles below it);
-    * ``occluded`` — a grey box hides the person's left lower leg from 5 s to 9 s;
+    * ``occluded`` — a grey box over the lower right quarter from 5 s to 9 s (on ``both_legs``
+      it misses the shins: the model sees both legs throughout, so the recording only checks that
+      such a box changes nothing; a box that really hides a leg is still to be made);
     * ``gaps`` — blank frames from 3.0–3.5 s (0.5 s) and 12–14 s (2 s).
     """
     import cv2

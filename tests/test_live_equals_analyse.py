@@ -23,19 +23,22 @@ def _events(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 
 
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("name", sorted(replay.AWKWARD))
 def test_live_equals_analyse_on_awkward_video(name, tmp_path):
     sample, kind = replay.AWKWARD[name]
     video = tmp_path / f"{name}.mp4"
     replay.make_awkward_video(replay.SAMPLES_DIR / f"{sample}.mp4", video, kind)
-    live = subprocess.run(HIPCAM + ["live", "--source", str(video), "--headless", "--no-realtime",
-                                    "--quiet", "--no-db", "--calibration", "0"],
-                          capture_output=True, text=True, timeout=900)
+    # side by side: the two runs share nothing but the file
+    live = subprocess.Popen(HIPCAM + ["live", "--source", str(video), "--headless", "--no-realtime",
+                                      "--quiet", "--no-db", "--calibration", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ana = subprocess.run(HIPCAM + ["analyse", str(video), "--json", "-"], capture_output=True,
-                         text=True, timeout=900)
-    assert live.returncode == 0, live.stderr
+                         text=True, timeout=1500)
+    out, err = live.communicate(timeout=1500)
+    assert live.returncode == 0, err
     assert ana.returncode == 0, ana.stderr
-    summary = _events(live.stdout)[-1]
+    summary = _events(out)[-1]
     doc = json.loads(ana.stdout)
     assert summary["event"] == "summary" and summary["frames_dropped"] == 0
     assert summary["legs"] == doc["legs"]

@@ -188,3 +188,20 @@ def test_cropped_halfway_down_the_shins_counts_nothing_from_guessed_ankles():
         assert res.seen_fraction < 0.2  # the ankles are below the picture: guesses, masked
         assert res.reps == []
         assert res.gaps  # reported as not visible
+
+
+def test_blank_stretches_are_reported_and_only_the_rep_they_cut_is_lost():
+    an = replay.replay("pause_break_gaps")  # blank frames 3.0-3.5 s and 12-14 s (in the pause)
+    truth = replay.truth("pause_break")["truth"]
+    for leg in LEGS:
+        long_gaps = [(a, b) for a, b in an.gaps(leg) if b - a >= 1.0]
+        assert len(long_gaps) == 1 and abs(long_gaps[0][0] - 12.0) < 0.3 and abs(long_gaps[0][1] - 14.0) < 0.3
+        # every rep the blank frames leave whole is counted; the one they cut in half (its return
+        # starts unseen) is not: after a gap a rep only starts from rest (hipcam.reps)
+        blanks = ((3.0, 3.5), (12.0, 14.0))
+        whole = [(a, b) for a, b in truth[leg]["rep_intervals_s"]
+                 if not any(a < be and ba < b for ba, be in blanks)]
+        got = [(r.rep.start_s, r.rep.end_s) for r in an.reps(leg)]
+        assert len(got) == len(whole)
+        for (a, b), (ta, tb) in zip(got, whole, strict=True):
+            assert abs(a - ta) < 0.4 and abs(b - tb) < 0.4

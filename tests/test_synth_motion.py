@@ -317,3 +317,27 @@ def test_missing_synth_extra_is_one_line_error(tmp_path) -> None:
     assert res.stderr.strip().splitlines() == [
         "hipcam synth: error: hipcam synth needs the synth extra: pip install 'hipcam[synth]'"
     ]
+
+
+def test_lookalike_segments_have_zero_rep_truth_and_their_own_channels() -> None:
+    sc = _scenario("rest 1; knee_extension 2 amp=45 period=2; internal_rotation 1 amp=20; "
+                   "posture_shift 1 amp=15 hold=5; abduction 1 amp=20; reps 2 amp=30", seed=3)
+    plan = plan_motion(sc)
+    truth = plan.truth["left"].to_dict()
+    assert truth["reps"] == 2
+    kinds = [k for _, _, k in truth["lookalike_intervals_s"]]
+    assert kinds == ["knee_extension", "knee_extension", "internal_rotation", "posture_shift",
+                     "abduction"]
+    assert plan.knee_ext_deg["left"].max() == pytest.approx(45.0, abs=0.5)
+    assert plan.abduction_deg["left"].max() == pytest.approx(20.0, abs=0.5)
+    assert plan.theta_deg["left"].min() == pytest.approx(-20.0, abs=0.5)  # foot outward
+    # the posture shift holds +15 for its 5 s
+    a, b, _ = truth["lookalike_intervals_s"][3]
+    held = (plan.t_s > a + 1.1) & (plan.t_s < b - 1.1)
+    assert np.allclose(plan.theta_deg["left"][held], 15.0)
+    assert truth["lookalike_s"] == pytest.approx(2 * 2.0 + 2.0 + 7.0 + 2.0, abs=0.01)
+
+
+def test_posture_shift_must_hold_long_enough() -> None:
+    with pytest.raises(HipcamError, match="hold_s"):
+        _scenario("posture_shift 1 amp=15 hold=1")

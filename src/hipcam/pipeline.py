@@ -24,6 +24,7 @@ from hipcam.pose import (
     PreparedImage,
     prepare_image,
 )
+from hipcam.position import SETUP_ADVICE
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
 from hipcam.session import LEGS, ROM_NOTE_3D, LegResult, SessionAnalyzer
 from hipcam.stages import BackgroundStage
@@ -188,6 +189,8 @@ def finish_analysis(
             f"{series.max_people} people in view in {series.multi_person_frames} frames: "
             "following the largest, most central one")
     legs = {leg: analyzer.leg_result(leg) for leg in LEGS}
+    if not any(legs[leg].in_position for leg in LEGS):
+        warnings.append(f"never in the exercise position, so nothing was counted: {SETUP_ADVICE}")
     for leg in LEGS:
         frac = legs[leg].seen_fraction
         if frac < LOW_DETECTION_FRACTION:

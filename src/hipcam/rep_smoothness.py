@@ -47,8 +47,6 @@ SMOOTH_PAD_S = 0.3
 CUTOFF_NYQUIST_FRACTION = 0.8
 #: The smoothness band holds this many cycles per stroke (up to 8 submovements a stroke).
 STROKE_HARMONICS = 8.0
-#: The in-rep jitter is measured from this multiple of the cut-off upward.
-CUTOFF_MARGIN = 1.25
 #: Order of the strokes' Butterworth low-pass (applied forward and backward).
 LOWPASS_ORDER = 4
 #: Resting stretches shorter than this are not used for the noise floor (s).
@@ -184,8 +182,8 @@ class NoiseFloor:
 
     ``psd[k]`` is the noise's power per sample at frequency ``freq_hz[k]`` (the expected
     ``|FFT|²`` of ``n`` noise samples is ``n · psd``) of the raw angle's derivative (deg²/s² per
-    sample, no low-pass). ``seconds`` of rest went into it; ``scale`` multiplies it (see
-    :func:`in_rep_noise_scale`); ``cutoff_hz`` is the stroke low-pass it is seen through (0: none).
+    sample, no low-pass). ``seconds`` of rest went into it; ``scale`` multiplies it;
+    ``cutoff_hz`` is the stroke low-pass it is seen through (0: none).
     """
 
     freq_hz: np.ndarray
@@ -263,33 +261,6 @@ def noise_floor(angle_deg: np.ndarray, fs_hz: float, stretches: list[tuple[int, 
     return NoiseFloor(np.arange(nfft // 2 + 1) * (fs_hz / nfft), acc / count, total / fs_hz, fs_hz)
 
 
-def in_rep_noise_scale(angle_deg: np.ndarray, fs_hz: float, noise: NoiseFloor, cutoff_hz: float,
-                       top_hz: float) -> float:
-    """How much noisier the pose estimate is during this movement than at rest (≥ 1).
-
-    The pose jitter grows while the leg moves. Above the strokes' band (``1.25 · cutoff_hz`` to
-    ``top_hz``) a rep's raw-angle derivative holds little but that jitter, so the median ratio
-    of its (Hann-windowed) periodogram to the resting noise spectrum there measures the growth;
-    1 when that band is under 1 Hz wide or the segment too short.
-    """
-    lo = CUTOFF_MARGIN * cutoff_hz
-    x = np.asarray(angle_deg, dtype=float)
-    if top_hz - lo < 1.0 or x.size < 8 or not np.isfinite(x).all():
-        return 1.0
-    v = np.gradient(x) * fs_hz
-    w = np.hanning(v.size)
-    spec = np.abs(np.fft.rfft((v - v.mean()) * w)) ** 2 / np.sum(w**2)
-    f = np.fft.rfftfreq(v.size, 1.0 / fs_hz)
-    band = (f >= lo) & (f <= top_hz)
-    if band.sum() < 2:
-        return 1.0
-    rest = np.interp(f[band], noise.freq_hz, noise.psd)
-    ok = rest > 0
-    if not ok.any():
-        return 1.0
-    return float(max(np.median(spec[band][ok] / rest[ok]), 1.0))
-
-
 # ---------------------------------------------------------------------------------- score
 
 
@@ -308,9 +279,8 @@ def score_rep(angle_deg: np.ndarray, grid_fs_hz: float, rep: Rep,
               frame_rate_hz: float | None = None, noise: NoiseFloor | None = None) -> RepScore:
     """Score one rep of a leg's raw angle series (see the module docstring).
 
-    ``noise`` is the resting noise floor (:func:`leg_noise_floor`); it is scaled to this rep's
-    own jitter (:func:`in_rep_noise_scale`) and seen through the rep's low-pass before being
-    removed from each stroke's spectrum. Without it, plain SPARC.
+    ``noise`` is the resting noise floor (:func:`leg_noise_floor`), seen through the rep's
+    low-pass before being removed from each stroke's spectrum. Without it, plain SPARC.
     """
     stroke_s = stroke_duration_s(angle_deg, grid_fs_hz, rep, frame_rate_hz)
     cutoff_hz, fc_hz = analysis_band(grid_fs_hz, frame_rate_hz, stroke_s)
@@ -319,11 +289,7 @@ def score_rep(angle_deg: np.ndarray, grid_fs_hz: float, rep: Rep,
     if noise is None:
         s_out, s_back = sparc(out, grid_fs_hz, fc=fc_hz), sparc(back, grid_fs_hz, fc=fc_hz)
     else:
-        usable = grid_fs_hz if frame_rate_hz is None else min(grid_fs_hz, frame_rate_hz)
-        a, b = strokes.out_range[0], strokes.back_range[1]
-        scale = in_rep_noise_scale(np.asarray(angle_deg[a:b], dtype=float), grid_fs_hz, noise,
-                                   cutoff_hz, CUTOFF_NYQUIST_FRACTION * usable / 2.0)
-        seen = noise.through(cutoff_hz, scale)
+        seen = noise.through(cutoff_hz)
         s_out = sparc_denoised(out, grid_fs_hz, seen.power, fc=fc_hz)
         s_back = sparc_denoised(back, grid_fs_hz, seen.power, fc=fc_hz)
     score = mean_score([sparc_to_score(s_out), sparc_to_score(s_back)])

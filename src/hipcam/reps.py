@@ -16,7 +16,19 @@ Thresholds adapt to the person's range of motion (ROM) without tuning:
 * a return that stops short of rest and swings out again (a "valley" below half the peak followed
   by a rise of max(4°, 0.25 · peak)) ends the rep there and starts the next one;
 * a rep must last between :data:`MIN_REP_S` and :data:`MAX_REP_S`; a gap in the pose longer than
-  the resampler bridges aborts the rep in progress.
+  the resampler bridges (or a stretch out of the exercise position) aborts the rep in progress,
+  and the next rep can only start once the leg has been seen back at rest;
+* a leg that stays still (within :data:`STILL_BAND_DEG`) away from rest for :data:`MAX_HOLD_S`
+  has changed its posture: that excursion is not a rep, and no rep starts until the rest angle
+  has caught up (:class:`RestAngle` moves to the new posture after :data:`POSTURE_S`).
+
+Only external rotation counts: the angle is positive toward the other leg and the detector only
+looks upward from rest, so internal rotation (foot outward) is never a rep *as long as the rest
+angle does not follow the leg down*. :class:`RestAngle` makes sure of that: the rolling low
+percentile of the last seconds (which adapts to slow drift and tracks rest during a long set) is
+never allowed below the angle at which the leg was last seen *still* near rest, minus
+:data:`REST_BELOW_ANCHOR_DEG`; a new still level only replaces that anchor after
+:data:`POSTURE_S` of stillness (a lasting change of posture).
 """
 
 from __future__ import annotations
@@ -34,6 +46,102 @@ MIN_REP_S = 0.35
 MAX_REP_S = 12.0
 SETTLE_S = 0.6
 DEFAULT_PAUSE_BREAK_S = 3.0
+#: Stillness: the low-passed angle stays within a band this wide (deg).
+STILL_BAND_DEG = 3.0
+#: An excursion held still this long is a change of posture, not a rep.
+MAX_HOLD_S = 2.5
+#: Still this long at a new level, and the rest angle moves there (> MAX_HOLD_S on purpose).
+POSTURE_S = 3.0
+#: Still this long near rest, and the rest anchor follows (slow drift).
+REST_STILL_S = 0.5
+#: The rest angle never goes more than this below the still-rest anchor (deg).
+REST_BELOW_ANCHOR_DEG = 2.5
+#: A still level within this of the anchor is the same rest (deg).
+REST_NEAR_DEG = 4.0
+
+
+class _StillBand:
+    """How long a signal has stayed within a band of :data:`STILL_BAND_DEG` (O(1) a sample)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.lo = self.hi = math.nan
+        self.since_t = math.nan
+        self.sum = 0.0
+        self.n = 0
+
+    def step(self, t_s: float, x: float) -> float:
+        """Add a sample; return how long (s) the signal has been still up to now."""
+        if not math.isfinite(x):
+            self.reset()
+            return 0.0
+        lo = x if not x >= self.lo else self.lo
+        hi = x if not x <= self.hi else self.hi
+        if not (hi - lo <= STILL_BAND_DEG):
+            lo = hi = x
+            self.since_t, self.sum, self.n = t_s, 0.0, 0
+        if math.isnan(self.since_t):
+            self.since_t = t_s
+        self.lo, self.hi = lo, hi
+        self.sum += x
+        self.n += 1
+        return t_s - self.since_t
+
+    @property
+    def level(self) -> float:
+        return self.sum / self.n if self.n else math.nan
+
+
+def _rolling_baseline(fs_hz: float):  # noqa: ANN202 - imported late: scipy is slow to import
+    from hipcam.filtering import RollingBaseline
+
+    return RollingBaseline(fs_hz)
+
+
+class RestAngle:
+    """The leg's rest angle (deg), which does not follow the leg into look-alike movements.
+
+    ``step(t_s, x)`` takes the low-passed absolute angle (NaN = gap) and returns the rest angle:
+    the rolling 10th percentile (:class:`~hipcam.filtering.RollingBaseline`) held no lower than
+    the *still-rest anchor* minus :data:`REST_BELOW_ANCHOR_DEG`. The anchor is the level at which
+    the leg was still for :data:`REST_STILL_S` near it (it follows slow drift), or for
+    :data:`POSTURE_S` anywhere (a new posture), or for :data:`REST_STILL_S` back at the posture
+    before that (the way back from a shift). So internal rotations, which swing below rest,
+    cannot drag it down, and the way back from one is not an external rotation.
+    """
+
+    def __init__(self, fs_hz: float) -> None:
+        self._fs_hz = fs_hz
+        self._p10 = _rolling_baseline(fs_hz)
+        self._band = _StillBand()
+        self.anchor_deg = math.nan
+        self._previous_deg = math.nan  # the anchor before the last posture change
+        self.shifts = 0  # how many times a new posture replaced the anchor
+
+    def step(self, t_s: float, x: float) -> float:
+        p10 = self._p10.step(x)
+        still_s = self._band.step(t_s, x)
+        if still_s >= REST_STILL_S:
+            level = self._band.level
+            if math.isnan(self.anchor_deg):
+                self.anchor_deg = level
+            elif abs(level - self.anchor_deg) <= REST_NEAR_DEG:
+                self.anchor_deg += 0.05 * (level - self.anchor_deg)
+            elif (abs(level - self._previous_deg) <= REST_NEAR_DEG
+                  or still_s >= POSTURE_S):
+                # back to the posture before the last change (at once), or a new one (after
+                # POSTURE_S of stillness)
+                back = abs(level - self._previous_deg) <= REST_NEAR_DEG
+                self._previous_deg = math.nan if back else self.anchor_deg
+                self.anchor_deg = level
+                self.shifts += 1
+                self._p10 = _rolling_baseline(self._fs_hz)  # forget the old posture
+                p10 = self._p10.step(x)
+        if math.isnan(self.anchor_deg) or not math.isfinite(p10):
+            return p10
+        return max(p10, self.anchor_deg - REST_BELOW_ANCHOR_DEG)
 
 
 @dataclass(frozen=True)
@@ -67,6 +175,10 @@ class RepDetector:
         self.peaks_deg: list[float] = []
         self._state = "rest"
         self._i = -1
+        self._hold = _StillBand()
+        self._shifted = True  # wait for the leg at rest (start, gaps, posture changes)
+        self._rest_now = self._rest_at_start = math.nan
+        self.posture_changes = 0
         self._reset_rest(math.nan, -1, math.nan)
 
     # -- thresholds -----------------------------------------------------------------------
@@ -107,16 +219,36 @@ class RepDetector:
 
     def _begin(self, start_t: float, start_i: int, t: float, x: float) -> None:
         self._state = "out"
+        self._rest_at_start = self._rest_now
+        self._hold.reset()
         self._start_t, self._start_i = start_t, start_i
         self._peak_t, self._peak_i, self._peak_x = t, self._i, x
         self._valley_t, self._valley_i, self._valley_x = t, self._i, x
 
-    def update(self, t_s: float, angle_deg: float) -> Rep | None:
-        """Feed one grid sample: time (s) and rest-relative filtered angle (deg, NaN = gap)."""
+    def update(self, t_s: float, angle_deg: float, rest_deg: float = math.nan) -> Rep | None:
+        """Feed one grid sample: time (s) and rest-relative filtered angle (deg, NaN = gap).
+
+        ``rest_deg``, the rest angle itself, is optional: when given, an excursion during which
+        the rest moved (the leg changed posture and came back) is not a rep."""
+        self._rest_now = rest_deg
         self._i += 1
         i, x = self._i, angle_deg
         if not math.isfinite(x):
+            # after a gap (or a stretch out of position) the leg must be seen at rest before a
+            # rep can start: coming back mid-movement is not the start of a rep
             self._reset_rest(math.nan, -1, math.nan)
+            self._shifted = True
+            return None
+        if self._state != "rest" and self._hold.step(t_s, x) >= MAX_HOLD_S:
+            # held still away from rest: a change of posture, not a rep
+            self.posture_changes += 1
+            self._shifted = True
+            self._reset_rest(t_s, i, x)
+            return None
+        if self._shifted:
+            if x <= max(1.0, 0.1 * self.rom_estimate_deg):
+                self._shifted = False
+                self._reset_rest(t_s, i, x)
             return None
         if self._state == "rest":
             level = max(1.0, 0.1 * self.rom_estimate_deg)
@@ -164,6 +296,8 @@ class RepDetector:
         duration = end_t - self._start_t
         if not (MIN_REP_S <= duration <= MAX_REP_S) or self._peak_x <= self.enter_deg:
             return None
+        if abs(self._rest_now - self._rest_at_start) > max(REST_NEAR_DEG, 0.3 * self._peak_x):
+            return None  # measured against a rest that moved: a change of posture, not a rep
         self.peaks_deg.append(self._peak_x)
         return Rep(self._start_t, self._peak_t, end_t, self._peak_x,
                    self._start_i, self._peak_i, end_i, final_i)

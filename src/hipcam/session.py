@@ -36,18 +36,17 @@ from typing import Protocol
 
 import numpy as np
 
-from hipcam import angles, pose
+from hipcam import angles, pose, position
 from hipcam.angles import LEGS, MIN_VISIBILITY
 from hipcam.filtering import (
     DETECT_CUTOFF_HZ,
     MAX_GAP_S,
     CausalLowpass,
-    RollingBaseline,
     SortedWindow,
     UniformResampler,
 )
 from hipcam.rep_smoothness import SMOOTH_PAD_S, leg_noise_floor, score_rep
-from hipcam.reps import DEFAULT_PAUSE_BREAK_S, Rep, RepDetector, RepSet, longest_set
+from hipcam.reps import DEFAULT_PAUSE_BREAK_S, Rep, RepDetector, RepSet, RestAngle, longest_set
 from hipcam.smoothness import JERKY_BELOW, mean_score
 
 __all__ = ["LEGS", "MIN_VISIBILITY", "LegResult", "PositionGate", "RepEvent", "RepResult",
@@ -127,6 +126,8 @@ class LegResult:
     seen_fraction: float = 1.0  # of the frames with a person, those where the lower leg was seen
     view_yaw_deg: float = float("nan")  # median camera yaw relative to this leg
     image_weight: float = 1.0  # mean weight of the image angle at the reps' peaks (1: measured)
+    #: (start_s, end_s) stretches in the exercise position (:mod:`hipcam.position`)
+    in_position: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def rom_approximate(self) -> bool:
@@ -174,16 +175,19 @@ class LegResult:
             "rom_approximate": self.rom_approximate,
             "rom_note": rom_note(self.image_weight) if self.reps else None,
             "gaps": [{"start_s": round(a, 3), "end_s": round(b, 3)} for a, b in self.gaps],
+            "in_position": [{"start_s": round(a, 3), "end_s": round(b, 3)}
+                            for a, b in self.in_position],
+            "in_position_s": round(sum(b - a for a, b in self.in_position), 3),
             "reps_detail": [r.to_dict() for r in self.reps],
         }
 
 
 #: Range-of-motion accuracy by how the angle was read, from ``benchmarks/accuracy.py``'s camera
-#: grid (docs/accuracy.md): the image angle within a few degrees up to 60° aside; the 3D rotation
-#: (camera 65-90° aside) reads ~25-40% short.
-ROM_NOTE_IMAGE = "measured from the picture (about 10% low on rendered tests up to 60° aside)"
-ROM_NOTE_3D = ("approximate: camera more than 65° to the side, read from the model's 3D pose, "
-               "which reads about 25-40% short")
+#: grid (docs/accuracy.md): from the picture within a few degrees up to 60° aside (the far leg at
+#: 60° ~30% short); blended into the side-view reading from 60° to 75°, which is approximate.
+ROM_NOTE_IMAGE = "measured from the picture (within a few degrees on rendered tests up to 60° aside)"
+ROM_NOTE_3D = ("approximate: camera more than 60° to the side, read from the model's 3D pose "
+               "(errors of 10-40° on rendered tests)")
 
 
 def rom_note(image_weight: float) -> str:
@@ -245,7 +249,7 @@ class _LegStream:
         self.image_weight = array("d")
         self.lowpass_3d = CausalLowpass(CUTOFF_3D_HZ, fs_hz)
         self.lowpass = CausalLowpass(DETECT_CUTOFF_HZ, fs_hz)
-        self.baseline = RollingBaseline(fs_hz)
+        self.baseline = RestAngle(fs_hz)
         self.detector = RepDetector()
         # float64 arrays rather than lists of float objects: 8 bytes a sample instead of ~32
         self.raw = array("d")
@@ -272,7 +276,9 @@ class SessionAnalyzer:
     fs_hz : the analysis rate (the video's frame rate divided by the stride).
     pause_break_s : a rest at least this long ends a continuous set.
     gate : decides per frame and leg whether the person is in the exercise position (default:
-        always); see :class:`PositionGate`.
+        a new :class:`hipcam.position.PositionGate`, the one gate of ``analyse``, ``live`` and
+        ``batch``); see :class:`PositionGate`. A gate with an ``accepts(leg, start_s, t_s)``
+        method also vets each finished rep (the position must have held long enough).
     """
 
     def __init__(self, fs_hz: float, pause_break_s: float = DEFAULT_PAUSE_BREAK_S,
@@ -281,7 +287,7 @@ class SessionAnalyzer:
             raise ValueError(f"fs_hz must be positive, got {fs_hz}")
         self.fs_hz = float(fs_hz)
         self.pause_break_s = pause_break_s
-        self.gate = gate
+        self.gate: PositionGate = gate if gate is not None else position.PositionGate()
         self._pad = int(round(SMOOTH_PAD_S * self.fs_hz))
         self._resampler = UniformResampler(self.fs_hz, _N_CH, MAX_GAP_S)
         self._legs = {leg: _LegStream(self.fs_hz) for leg in LEGS}
@@ -344,7 +350,7 @@ class SessionAnalyzer:
         sample = angles.mask_offscreen(sample)
         seen = angles.legs_seen(sample.visibility).tolist()
         la = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
-        in_pos = (True, True) if self.gate is None else self.gate.in_position(t_s, sample, la)
+        in_pos = self.gate.in_position(t_s, sample, la)
         for k, leg in enumerate(LEGS):
             out[_CH_POS[k]] = 1.0 if in_pos[k] else 0.0
             if seen[k]:
@@ -376,7 +382,9 @@ class SessionAnalyzer:
         for leg in LEGS:
             s = self._legs[leg]
             while s.pending:
-                events += self._emit(leg, s.pending.pop(0))
+                rep = s.pending.pop(0)
+                if self._accepts(leg, rep, self.t_s[-1] if self.t_s else rep.end_s):
+                    events += self._emit(leg, rep)
             if s.set_open:
                 events.append(self._close_set(leg, "session_end"))
         return events
@@ -432,17 +440,19 @@ class SessionAnalyzer:
             s.gap_last_s = t
         x = value if countable else math.nan
         f = s.lowpass.step(x)
-        rest = s.baseline.step(f)
+        rest = s.baseline.step(t, f)
         s.filtered.append(f)
         s.rest.append(rest)
-        rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan)
+        rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan, rest)
         if rep is not None and rep.peak_deg >= MIN_ROM_3D_DEG * (1.0 - s.image_weight[rep.peak_index]):
             s.pending.append(rep)
         events: list[RepEvent | SetEndEvent] = []
         # a rep is scored once SMOOTH_PAD_S of signal after its end is in (or a gap comes)
         if s.pending and (len(s.raw) - 1 >= s.pending[0].end_index + self._pad
                           or not math.isfinite(value)):
-            events += self._emit(leg, s.pending.pop(0))
+            rep = s.pending.pop(0)
+            if self._accepts(leg, rep, t):
+                events += self._emit(leg, rep)
         if s.set_open and not s.pending:
             if s.break_after_pending:
                 events.append(self._close_set(leg, "manual"))
@@ -453,6 +463,18 @@ class SessionAnalyzer:
         return events
 
     # -- reps and sets --------------------------------------------------------------------
+    def _accepts(self, leg: str, rep: Rep, t_s: float) -> bool:
+        """The gate's verdict on a finished rep (see :meth:`hipcam.position.PositionGate.accepts`)."""
+        accepts = getattr(self.gate, "accepts", None)
+        return accepts is None or bool(accepts(leg, rep.start_s, t_s))
+
+    def in_position_intervals(self, leg: str) -> list[tuple[float, float]]:
+        """The leg's stretches in the exercise position so far, ``(start_s, end_s)``."""
+        intervals = getattr(self.gate, "intervals", None)
+        if intervals is not None:
+            return list(intervals(leg))
+        return position.flags_to_intervals(np.array(self.t_s), np.array(self._legs[leg].in_position))
+
     def _emit(self, leg: str, rep: Rep) -> list[RepEvent | SetEndEvent]:
         s = self._legs[leg]
         res = self._score(s, rep)
@@ -535,7 +557,8 @@ class SessionAnalyzer:
         weights = [s.image_weight[r.rep.peak_index] for r in s.reps]
         return LegResult(list(s.reps), self.sets(leg), method, self.gaps(leg), self.seen_fraction(leg),
                          float(np.median(views)) if views else math.nan,
-                         float(np.mean(weights)) if weights else 1.0)
+                         float(np.mean(weights)) if weights else 1.0,
+                         self.in_position_intervals(leg))
 
     def series(self) -> dict[str, np.ndarray]:
         """The per-sample arrays on the analysis grid (for CSV and plots)."""

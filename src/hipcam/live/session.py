@@ -28,6 +28,7 @@ from pathlib import Path
 from hipcam.live.calibration import CalibrationResult, Calibrator
 from hipcam.live.coach import Coach, CoachMessage
 from hipcam.pose import PoseSample
+from hipcam.position import NOT_IN_POSITION, setup_advice
 from hipcam.reps import longest_set
 from hipcam.session import LEGS, RepEvent, SessionAnalyzer, SetEndEvent
 from hipcam.storage import SessionStore, StoredRep
@@ -141,6 +142,13 @@ class LiveTracker:
             self._on_event(ev)
         self._coach(self.coach.frame(t_s, sample))
         self._countdown()
+        # not in the exercise position: the analyser counts nothing; say how to sit instead
+        advice = setup_advice(self.analyzer.gate, t_s)
+        if advice is not None:
+            self.guidance = [advice]
+            self.warn("position", advice)
+        elif self.guidance == [NOT_IN_POSITION]:
+            self.guidance = []
 
     def _calibrate(self, t_s: float, sample: PoseSample | None, final: bool = False) -> None:
         """Hold frames until the framing passes, then release them to the analyser."""

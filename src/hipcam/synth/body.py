@@ -177,7 +177,9 @@ class SeatedBody:
         return deltas
 
     def _pose_tensor(self, theta_left_deg: np.ndarray, theta_right_deg: np.ndarray,
-                     sway_deg: dict[str, np.ndarray] | None = None) -> Any:
+                     sway_deg: dict[str, np.ndarray] | None = None,
+                     extra: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
+                     ) -> Any:
         t = self._torch
         b = len(theta_left_deg)
         n = len(self.bone_index)
@@ -193,11 +195,22 @@ class SeatedBody:
             trunk = rotation_about_axis(-ex, pitch) @ rotation_about_axis(-ey, roll)
             pose[:, self.bone_index["spine05"], :3, :3] = trunk
             pose[:, self.bone_index["neck01"], :3, :3] = rotation_about_axis(ez, yaw)
+        ez = np.array([0.0, 0.0, 1.0])
+        ex = np.array([1.0, 0.0, 0.0])
         for side, theta in (("L", theta_left_deg), ("R", theta_right_deg)):
             ang = np.radians(np.asarray(theta, float)) * self.rotation_sign[side]
             g_thigh = rotation_about_axis(self.thigh_axis[side], ang) @ self._rx_m90
+            knee = self._rx_p90
+            if extra is not None:
+                # abduction: the thigh swings outward about the vertical through the hip (the
+                # left knee toward +X); knee extension: the shin swings forward about the
+                # thigh's own X axis (a delta composed after the thigh's rotation)
+                abd = np.radians(np.asarray(extra[1][side], float)) * (1.0 if side == "L" else -1.0)
+                g_thigh = rotation_about_axis(ez, abd) @ g_thigh
+                ext = np.radians(np.asarray(extra[0][side], float))
+                knee = rotation_about_axis(ex, np.pi / 2 - ext)
             pose[:, self.bone_index[f"upperleg01.{side}"], :3, :3] = g_thigh
-            pose[:, self.bone_index[f"lowerleg01.{side}"], :3, :3] = self._rx_p90
+            pose[:, self.bone_index[f"lowerleg01.{side}"], :3, :3] = knee
         for name, rot in self._arm_deltas.items():
             pose[:, self.bone_index[name], :3, :3] = rot
         return t.as_tensor(pose, dtype=self.model.dtype)
@@ -205,15 +218,27 @@ class SeatedBody:
     # ------------------------------------------------------------------ public
 
     def pose(self, theta_left_deg: np.ndarray, theta_right_deg: np.ndarray,
-             sway_deg: dict[str, np.ndarray] | None = None) -> PosedFrames:
-        """Skin the body for B frames with the given hip external-rotation angles (deg)
-        and optional idle sway (channels of :data:`hipcam.synth.motion.SWAY_CHANNELS`)."""
+             sway_deg: dict[str, np.ndarray] | None = None,
+             knee_ext_deg: dict[str, np.ndarray] | None = None,
+             abduction_deg: dict[str, np.ndarray] | None = None) -> PosedFrames:
+        """Skin the body for B frames with the given hip external-rotation angles (deg),
+        optional idle sway (channels of :data:`hipcam.synth.motion.SWAY_CHANNELS`) and
+        optional look-alike movements per leg (``"L"``/``"R"``): knee extension from 90 deg and
+        thigh abduction, in degrees."""
         t = self._torch
         theta_left_deg = np.atleast_1d(np.asarray(theta_left_deg, float))
         theta_right_deg = np.atleast_1d(np.asarray(theta_right_deg, float))
+        extra = None
+        if knee_ext_deg is not None or abduction_deg is not None:
+            zero = np.zeros_like(theta_left_deg)
+            ke = knee_ext_deg or {}
+            ab = abduction_deg or {}
+            extra = ({s: np.asarray(ke.get(s, zero), float) for s in ("L", "R")},
+                     {s: np.asarray(ab.get(s, zero), float) for s in ("L", "R")})
         with t.no_grad():
             out = self.model(
-                pose_parameters=self._pose_tensor(theta_left_deg, theta_right_deg, sway_deg),
+                pose_parameters=self._pose_tensor(theta_left_deg, theta_right_deg, sway_deg,
+                                                  extra),
                 phenotype_kwargs=self._phenotype_tensor(),
             )
         verts = out["vertices"].cpu().numpy().astype(np.float32)

@@ -27,7 +27,9 @@ _SCHEDULE_HELP = (
     "schedule of the person's {leg} leg: segments separated by ';', e.g. "
     "\"rest 1; reps 10 period=1.8 amp=30; rest 4; reps 5 profile=jerky jerk=0.7 "
     "amp=25-35; fidget 3 amp=2\" (options: period_s, amplitude_deg, gap_s, hold_s, "
-    "profile=smooth|jerky, shape=minjerk|cosine, jerk_level 0..1; a-b = random range)"
+    "profile=smooth|jerky, shape=minjerk|cosine, jerk_level 0..1; a-b = random range); "
+    "look-alikes that are never reps: knee_extension N, internal_rotation N, abduction N, "
+    "posture_shift 1 amp=15 hold=6"
 )
 
 

@@ -26,6 +26,7 @@ from hipcam.synth.scenario import (
     MAX_FIDGET_AMPLITUDE_DEG,
     SET_BREAK_GAP_S,
     FidgetSegment,
+    LookalikeSegment,
     RepsSegment,
     RestSegment,
     Scenario,
@@ -171,6 +172,8 @@ class LegTruth:
 
     reps: list[RepEvent] = field(default_factory=list)
     fidget_intervals_s: list[tuple[float, float]] = field(default_factory=list)
+    #: look-alike movements (never reps): (start_s, end_s, kind)
+    lookalike_intervals_s: list[tuple[float, float, str]] = field(default_factory=list)
     set_gap_s: float = SET_BREAK_GAP_S
 
     @property
@@ -196,6 +199,8 @@ class LegTruth:
             "jerky_reps": [i for i, r in enumerate(self.reps) if r.jerky],
             "jerk_levels": [_r(r.jerk_level) for r in self.reps],
             "fidget_intervals_s": [[_r(a), _r(b)] for a, b in self.fidget_intervals_s],
+            "lookalike_intervals_s": [[_r(a), _r(b), k] for a, b, k in self.lookalike_intervals_s],
+            "lookalike_s": _r(sum(b - a for a, b, _ in self.lookalike_intervals_s)),
         }
 
 
@@ -225,10 +230,17 @@ def group_sets(intervals_s: list[tuple[float, float]], gap_s: float = SET_BREAK_
 
 @dataclass
 class LegMotion:
-    """Per-frame angle of one leg plus its truth."""
+    """Per-frame angles of one leg plus its truth.
+
+    ``theta_deg`` is the hip rotation (positive = external: the foot toward the other leg),
+    ``knee_ext_deg`` the knee extension from 90 deg of flexion (the foot forward and up) and
+    ``abduction_deg`` the thigh's swing outward about the vertical through the hip.
+    """
 
     theta_deg: np.ndarray
     truth: LegTruth
+    knee_ext_deg: np.ndarray | None = None
+    abduction_deg: np.ndarray | None = None
 
 
 def _draw(rng: np.random.Generator, r: tuple[float, float]) -> float:
@@ -260,6 +272,8 @@ def leg_trajectory(segments: list[Segment], t_s: np.ndarray, seed: int | list[in
     """
     rng = np.random.default_rng(seed)
     theta = np.zeros_like(t_s, dtype=float)
+    knee_ext = np.zeros_like(t_s, dtype=float)
+    abduction = np.zeros_like(t_s, dtype=float)
     truth = LegTruth()
     t0 = 0.0
     for seg in segments:
@@ -296,9 +310,22 @@ def leg_trajectory(segments: list[Segment], t_s: np.ndarray, seed: int | list[in
                     jerk_level=seg.jerk_level if jerky else 0.0,
                 ))
                 t0 += period
+        elif isinstance(seg, LookalikeSegment):
+            channel = {"knee_extension": knee_ext, "abduction": abduction}.get(seg.kind, theta)
+            sign = -1.0 if seg.kind == "internal_rotation" else 1.0
+            for k in range(seg.count):
+                if k > 0:
+                    t0 += _draw(rng, seg.gap_s)
+                period = _draw(rng, seg.period_s) + seg.hold_s
+                amp = _draw(rng, seg.amplitude_deg)
+                sel = (t_s >= t0) & (t_s < t0 + period)
+                u = (t_s[sel] - t0) / period
+                channel[sel] += sign * amp * smooth_rep_profile(u, "minjerk", seg.hold_s / period)
+                truth.lookalike_intervals_s.append((t0, t0 + period, seg.kind))
+                t0 += period
         else:  # pragma: no cover - guarded by the scenario parser
             raise TypeError(f"unknown segment {seg!r}")
-    return LegMotion(theta_deg=theta, truth=truth)
+    return LegMotion(theta_deg=theta, truth=truth, knee_ext_deg=knee_ext, abduction_deg=abduction)
 
 
 #: Idle sway channels (degrees): trunk lean forward(+)/back, trunk lean to the person's
@@ -331,6 +358,9 @@ class MotionPlan:
     truth: dict[str, LegTruth]
     #: idle trunk/head sway per channel (degrees), see SWAY_CHANNELS
     sway_deg: dict[str, np.ndarray] = field(default_factory=dict)
+    #: per leg: knee extension from 90 deg and thigh abduction (degrees), see LegMotion
+    knee_ext_deg: dict[str, np.ndarray] = field(default_factory=dict)
+    abduction_deg: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_frames(self) -> int:
@@ -363,9 +393,14 @@ def plan_motion(scenario: Scenario, n_frames: int | None = None) -> MotionPlan:
     t_s = np.arange(n_frames, dtype=float) / fps
     theta: dict[str, np.ndarray] = {}
     truth: dict[str, LegTruth] = {}
+    knee_ext: dict[str, np.ndarray] = {}
+    abduction: dict[str, np.ndarray] = {}
     for i, leg in enumerate(LEGS):
         m = leg_trajectory(scenario.legs.get(leg, []), t_s, [scenario.seed, i])
         theta[leg] = m.theta_deg
         truth[leg] = m.truth
+        knee_ext[leg] = m.knee_ext_deg if m.knee_ext_deg is not None else np.zeros_like(t_s)
+        abduction[leg] = m.abduction_deg if m.abduction_deg is not None else np.zeros_like(t_s)
     sway = idle_sway(t_s, scenario.body.sway_deg, [scenario.seed, 5])
-    return MotionPlan(fps=fps, t_s=t_s, theta_deg=theta, truth=truth, sway_deg=sway)
+    return MotionPlan(fps=fps, t_s=t_s, theta_deg=theta, truth=truth, sway_deg=sway,
+                      knee_ext_deg=knee_ext, abduction_deg=abduction)

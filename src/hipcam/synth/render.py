@@ -686,7 +686,8 @@ def render_scenario(scenario: Scenario, out_path: str | Path, *, progress: bool 
             sway = ({k: v[start:stop] for k, v in plan.sway_deg.items()}
                     if scenario.body.sway_deg > 0 else None)
             frames = body.pose(plan.theta_deg["left"][start:stop],
-                               plan.theta_deg["right"][start:stop], sway)
+                               plan.theta_deg["right"][start:stop], sway,
+                               **_lookalike_channels(plan, start, stop))
             uv = {name: project_points(frames.joints[name], scene.cam_pose,
                                        scenario.camera.yfov_deg, vid.width, vid.height)
                   for name in ("hip_L", "knee_L", "ankle_L", "hip_R", "knee_R", "ankle_R")}
@@ -713,6 +714,16 @@ def render_scenario(scenario: Scenario, out_path: str | Path, *, progress: bool 
                          frames=plan.n_frames, codec=encoder.codec)
 
 
+def _lookalike_channels(plan: MotionPlan, start: int, stop: int) -> dict[str, Any]:
+    """Knee extension / abduction of frames [start, stop) for :meth:`SeatedBody.pose`
+    (nothing when the plan has none, so plain scenarios pose exactly as before)."""
+    out: dict[str, Any] = {}
+    for key, chans in (("knee_ext_deg", plan.knee_ext_deg), ("abduction_deg", plan.abduction_deg)):
+        if any(np.any(chans.get(leg, np.zeros(1))[start:stop] != 0) for leg in LEGS):
+            out[key] = {leg[0].upper(): chans[leg][start:stop] for leg in LEGS}
+    return out
+
+
 def _clip_truth(plan: MotionPlan) -> None:
     """Drop reps that do not end inside a truncated plan."""
     end = plan.duration_s
@@ -720,6 +731,8 @@ def _clip_truth(plan: MotionPlan) -> None:
         t = plan.truth[leg]
         t.reps = [r for r in t.reps if r.end_s <= end + 1e-9]
         t.fidget_intervals_s = [(a, min(b, end)) for a, b in t.fidget_intervals_s if a < end]
+        t.lookalike_intervals_s = [(a, min(b, end), k) for a, b, k in t.lookalike_intervals_s
+                                   if a < end]
 
 
 def render_preview(scenario: Scenario, theta_left_deg: float, theta_right_deg: float,

@@ -11,6 +11,14 @@ Leg schedules are lists of segments, each a mapping with a ``type`` or a shortha
      "profile": "smooth", "shape": "minjerk", "gap_s": 0.3}
                                                   or  {"reps": 10, "period_s": 1.8, ...}
     {"type": "fidget", "duration_s": 3.0, "amplitude_deg": 2.0}  or  {"fidget": 3.0}
+    {"type": "lookalike", "kind": "knee_extension", "count": 6, "period_s": 2.0,
+     "amplitude_deg": 45}                         or  {"knee_extension": 6, ...}
+
+A ``lookalike`` segment is a movement that is NOT a hip external rotation and must never be
+counted (its truth is 0 reps): ``knee_extension`` (the foot swings forward and up),
+``internal_rotation`` (the foot swings outward, away from the other leg), ``abduction`` (the
+thigh swings outward on the bed, the shin hanging) and ``posture_shift`` (the foot moves
+inward by ``amplitude_deg``, stays there ``hold_s`` and comes back).
 
 ``period_s``, ``amplitude_deg`` and ``gap_s`` take a number or a ``[min, max]`` range sampled
 per repetition (deterministically from the scenario's seed).
@@ -123,7 +131,33 @@ class FidgetSegment:
     type: str = "fidget"
 
 
-Segment = RestSegment | RepsSegment | FidgetSegment
+#: Look-alike movements hipcam must not count (see :class:`LookalikeSegment`).
+LOOKALIKE_KINDS = ("knee_extension", "internal_rotation", "abduction", "posture_shift")
+#: A posture shift holds its new position this long by default, and at least the minimum
+#: (shorter, it would be an external rotation with a hold at its peak: a rep).
+POSTURE_SHIFT_HOLD_S = 6.0
+MIN_POSTURE_SHIFT_HOLD_S = 4.0
+
+
+@dataclass(frozen=True)
+class LookalikeSegment:
+    """``count`` movements of kind ``kind`` (one of :data:`LOOKALIKE_KINDS`): never reps.
+
+    Each lasts ``period_s`` (out and back, minimum-jerk) plus ``hold_s`` at its peak, reaches
+    ``amplitude_deg`` (knee extension from 90 deg of flexion, internal rotation, abduction of
+    the thigh, or the inward shift of the foot), and they are ``gap_s`` apart.
+    """
+
+    kind: str
+    count: int = 1
+    period_s: Range = (2.0, 2.0)
+    amplitude_deg: Range = (30.0, 30.0)
+    gap_s: Range = (0.5, 0.5)
+    hold_s: float = 0.0
+    type: str = "lookalike"
+
+
+Segment = RestSegment | RepsSegment | FidgetSegment | LookalikeSegment
 
 
 @dataclass
@@ -315,14 +349,34 @@ def segment_from_dict(d: Any, where: str) -> Segment:
     d = dict(d)
     kind = d.pop("type", None)
     if kind is None:
-        for short in ("rest", "reps", "fidget"):
+        for short in ("rest", "reps", "fidget", *LOOKALIKE_KINDS):
             if short in d:
-                kind = short
-                d["count" if short == "reps" else "duration_s"] = d.pop(short)
+                if short in LOOKALIKE_KINDS:
+                    kind = "lookalike"
+                    d["kind"] = short
+                    d["count"] = d.pop(short)
+                else:
+                    kind = short
+                    d["count" if short == "reps" else "duration_s"] = d.pop(short)
                 break
-    if kind not in ("rest", "reps", "fidget"):
-        raise ScenarioError(f"{where}: segment type must be rest, reps or fidget; got {kind!r}")
+    if kind not in ("rest", "reps", "fidget", "lookalike"):
+        raise ScenarioError(f"{where}: segment type must be rest, reps, fidget or lookalike "
+                            f"({', '.join(LOOKALIKE_KINDS)}); got {kind!r}")
     w = f"{where} ({kind})"
+    if kind == "lookalike":
+        _check_keys(d, {"kind", "count", "period_s", "amplitude_deg", "gap_s", "hold_s"}, w)
+        return LookalikeSegment(
+            kind=_choice(d.get("kind"), f"{w}.kind", LOOKALIKE_KINDS),
+            count=_int(d.get("count", 1), f"{w}.count", lo=0, hi=10000),
+            period_s=_range(d.get("period_s", 2.0), f"{w}.period_s", lo=0.3, hi=60.0),
+            amplitude_deg=_range(d.get("amplitude_deg", 30.0), f"{w}.amplitude_deg",
+                                 lo=0.0, hi=80.0),
+            gap_s=_range(d.get("gap_s", 0.5), f"{w}.gap_s", lo=0.0, hi=600.0),
+            hold_s=_num(d.get("hold_s", POSTURE_SHIFT_HOLD_S if d.get("kind") == "posture_shift"
+                              else 0.0), f"{w}.hold_s",
+                        lo=MIN_POSTURE_SHIFT_HOLD_S if d.get("kind") == "posture_shift" else 0.0,
+                        hi=600.0),
+        )
     if kind == "rest":
         _check_keys(d, {"duration_s"}, w)
         if "duration_s" not in d:
@@ -481,7 +535,7 @@ def schedule_duration_s(segments: list[Segment]) -> float:
     """Longest duration the segments can take (using each range's maximum)."""
     total = 0.0
     for s in segments:
-        if isinstance(s, RepsSegment):
+        if isinstance(s, (RepsSegment, LookalikeSegment)):
             total += s.count * (s.period_s[1] + s.hold_s) + max(s.count - 1, 0) * s.gap_s[1]
         else:
             total += s.duration_s
@@ -517,7 +571,7 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario_from_dict(data)
 
 
-_SEG_WORD = re.compile(r"^(rest|reps|fidget)$")
+_SEG_WORD = re.compile(r"^(rest|reps|fidget|" + "|".join(LOOKALIKE_KINDS) + r")$")
 
 
 def parse_schedule_text(text: str, where: str = "schedule") -> list[dict[str, Any]]:
@@ -539,7 +593,8 @@ def parse_schedule_text(text: str, where: str = "schedule") -> list[dict[str, An
         words = chunk.split()
         w = f"{where} segment {i + 1} ({chunk!r})"
         if not _SEG_WORD.match(words[0]):
-            raise ScenarioError(f"{w}: must start with rest, reps or fidget")
+            raise ScenarioError(f"{w}: must start with rest, reps, fidget or a look-alike "
+                                f"({', '.join(LOOKALIKE_KINDS)})")
         if len(words) < 2 or "=" in words[1]:
             raise ScenarioError(f"{w}: {words[0]} needs a value (seconds, or count for reps)")
         seg: dict[str, Any] = {words[0]: _flag_value(words[1], w)}

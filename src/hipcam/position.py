@@ -1,0 +1,228 @@
+"""The exercise-position gate: is the person sitting in this exercise's position? Pure numpy, no I/O.
+
+Hip external rotation is done sitting on the edge of a bed or chair: the thighs rest roughly
+horizontal, the knees are bent about 90° and the shins hang. hipcam counts reps only while a leg
+is in that position, so standing, walking, squatting, kneeling, lying, sitting down and standing
+up never produce one.
+
+Every check uses MediaPipe's **world** landmarks (metres, hip-centred, axes aligned with the
+camera: y points down the picture). Angles between body segments do not depend on where the
+camera stands, and the direction "down" only needs a roughly level camera, so the gate holds
+from the front to a pure side view and for a camera tilted up or down by up to 20°. Per frame and
+leg, the person is *in position* when (:func:`position_checks`):
+
+==============================  ==============  =============================================
+quantity                        accepted        seated / standing / squat bottom / kneeling
+==============================  ==============  =============================================
+knee angle (hip–knee–ankle)     50°–140°        ~90° / ~175° / 60–90° / ~90°
+thigh (hip→knee) from "down"    50°–130°        ~75–90° / ~5° / ~80° / ~10°
+shin (knee→ankle) from "down"   ≤ 70°           0–45° during reps / ~5° / 20–40° / ~90°
+trunk (hips→shoulders) from up  ≤ 40°           ~0–25° / ~0° / 30–60° / ~0°
+==============================  ==============  =============================================
+
+The margins are wide on purpose: a seated person of any build, leaning a little, with a
+45° rep in progress, passes every check with 20° or more to spare (measured on rendered bodies
+and on the bundled samples). What the checks alone cannot tell apart — the bottom of a squat,
+the instant of sitting down — is brief, so :class:`PositionGate` adds time: a leg is in
+position during a *run* of passing frames that lasts at least :data:`ENTER_S`, and a rep counts
+only inside such a run. A run ends at the first failing frame (after a :data:`DEBOUNCE_S`
+debounce against single-frame glitches), so a rep in progress when the person starts to stand
+up is dropped; a frame without the evidence (hip, knee or ankle not visible) keeps the run
+going for up to :data:`MISSING_EXIT_S`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hipcam import pose
+from hipcam.angles import LEG_LANDMARKS, LEGS, MIN_VISIBILITY
+
+KNEE_MIN_DEG, KNEE_MAX_DEG = 50.0, 140.0
+THIGH_MIN_FROM_DOWN_DEG, THIGH_MAX_FROM_DOWN_DEG = 50.0, 130.0
+SHIN_MAX_FROM_DOWN_DEG = 70.0
+TRUNK_MAX_FROM_UP_DEG = 40.0
+ENTER_S = 1.5
+DEBOUNCE_S = 0.1
+MISSING_EXIT_S = 2.0
+
+_DOWN = np.array([0.0, 1.0, 0.0])
+
+#: Advice shown while no leg is in position (``hipcam live``) and in the ``analyse`` warning.
+SETUP_ADVICE = ("sit on the edge of the bed or chair, thighs resting on it, knees bent about 90°, "
+                "shins hanging, both legs in the picture")
+
+
+def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle (degrees) between vectors ``a`` and ``b`` along the last axis (NaN if degenerate)."""
+    na = np.linalg.norm(a, axis=-1)
+    nb = np.linalg.norm(b, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.sum(a * b, axis=-1) / (na * nb)
+    return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
+
+
+@dataclass(frozen=True)
+class PositionFeatures:
+    """The gate's measurements for frames (arrays of shape ``(...)``; NaN where not seen)."""
+
+    knee_deg: dict[str, np.ndarray]
+    thigh_from_down_deg: dict[str, np.ndarray]
+    shin_from_down_deg: dict[str, np.ndarray]
+    trunk_from_up_deg: np.ndarray
+    leg_seen: dict[str, np.ndarray]  # bool: hip, knee and ankle visible
+
+
+def position_features(world_xyz_m: np.ndarray, visibility: np.ndarray) -> PositionFeatures:
+    """Measure the gate's quantities from world landmarks ``(..., 33, 3)`` and visibility
+    ``(..., 33)`` (one frame or a whole series)."""
+    w = np.asarray(world_xyz_m, dtype=float)
+    vis = np.asarray(visibility, dtype=float)
+    hips = 0.5 * (w[..., pose.L_HIP, :] + w[..., pose.R_HIP, :])
+    shoulders = 0.5 * (w[..., pose.L_SHOULDER, :] + w[..., pose.R_SHOULDER, :])
+    trunk = _angle_deg(shoulders - hips, -_DOWN)
+    shoulders_seen = np.minimum(vis[..., pose.L_SHOULDER], vis[..., pose.R_SHOULDER]) >= MIN_VISIBILITY
+    trunk = np.where(shoulders_seen, trunk, np.nan)
+    knee, thigh, shin, seen = {}, {}, {}, {}
+    for leg in LEGS:
+        h, k, a = LEG_LANDMARKS[leg].hip, LEG_LANDMARKS[leg].knee, LEG_LANDMARKS[leg].ankle
+        hk = w[..., k, :] - w[..., h, :]
+        ka = w[..., a, :] - w[..., k, :]
+        knee[leg] = _angle_deg(-hk, ka)
+        thigh[leg] = _angle_deg(hk, _DOWN)
+        shin[leg] = _angle_deg(ka, _DOWN)
+        seen[leg] = (np.minimum(np.minimum(vis[..., h], vis[..., k]), vis[..., a]) >= MIN_VISIBILITY) \
+            & np.isfinite(knee[leg])
+    return PositionFeatures(knee, thigh, shin, trunk, seen)
+
+
+def position_checks(f: PositionFeatures) -> dict[str, np.ndarray]:
+    """Per leg, per frame: 1.0 = every check passes, 0.0 = one fails, NaN = leg not seen.
+
+    A trunk that is not seen (shoulders out of the picture) is not held against the legs.
+    """
+    trunk_ok = ~(f.trunk_from_up_deg > TRUNK_MAX_FROM_UP_DEG)  # NaN passes
+    out = {}
+    for leg in LEGS:
+        ok = ((f.knee_deg[leg] >= KNEE_MIN_DEG) & (f.knee_deg[leg] <= KNEE_MAX_DEG)
+              & (f.thigh_from_down_deg[leg] >= THIGH_MIN_FROM_DOWN_DEG)
+              & (f.thigh_from_down_deg[leg] <= THIGH_MAX_FROM_DOWN_DEG)
+              & (f.shin_from_down_deg[leg] <= SHIN_MAX_FROM_DOWN_DEG) & trunk_ok)
+        out[leg] = np.where(f.leg_seen[leg], ok.astype(float), np.nan)
+    return out
+
+
+@dataclass
+class _LegState:
+    run_start: float = math.nan  # first frame of the current in-position run (NaN: none)
+    bad_start: float = math.nan  # first of the current run of failing frames
+    last_seen: float = math.nan  # last frame with evidence
+    last_ok: float = math.nan  # last passing frame
+    intervals: list[tuple[float, float]] = field(default_factory=list)
+
+
+class PositionGate:
+    """Streaming in-position decision per leg (see the module docstring).
+
+    Feed every frame in time order (:meth:`in_position`, the analyser's gate protocol, or
+    :meth:`update` with precomputed checks). A leg is *countable* in a frame while it is in a
+    run of passing frames (failures shorter than :data:`DEBOUNCE_S` and frames without evidence
+    for less than :data:`MISSING_EXIT_S` do not break a run); a rep found inside a run counts
+    only once that run has lasted :data:`ENTER_S` (:meth:`accepts`), so the bottom of a squat
+    or the moment of sitting down never count. :meth:`intervals` gives the runs that lasted
+    :data:`ENTER_S`: the in-position stretches.
+    """
+
+    def __init__(self) -> None:
+        self._legs = {leg: _LegState() for leg in LEGS}
+
+    def in_position(self, t_s: float, sample: pose.PoseSample | None,
+                    leg_angles: object = None) -> tuple[bool, bool]:
+        """Whether each leg (``LEGS`` order) is countable in this frame."""
+        if sample is None:
+            checks = {leg: math.nan for leg in LEGS}
+        else:
+            c = position_checks(position_features(sample.world_xyz_m, sample.visibility))
+            checks = {leg: float(c[leg]) for leg in LEGS}
+        return self.update(t_s, checks)
+
+    def update(self, t_s: float, checks: dict[str, float]) -> tuple[bool, bool]:
+        """Advance with one frame's check results (1.0 pass, 0.0 fail, NaN not seen)."""
+        return (self._step(self._legs["left"], t_s, checks["left"]),
+                self._step(self._legs["right"], t_s, checks["right"]))
+
+    @staticmethod
+    def _close(s: _LegState) -> None:
+        if math.isfinite(s.run_start) and s.last_ok - s.run_start >= ENTER_S:
+            s.intervals.append((s.run_start, s.last_ok))
+        s.run_start = math.nan
+
+    def _step(self, s: _LegState, t: float, ok: float) -> bool:
+        if math.isnan(ok):
+            if math.isfinite(s.run_start) and t - s.last_seen >= MISSING_EXIT_S:
+                self._close(s)
+            return math.isfinite(s.run_start) and math.isnan(s.bad_start)
+        s.last_seen = t
+        if ok >= 0.5:
+            s.bad_start = math.nan
+            s.last_ok = t
+            if math.isnan(s.run_start):
+                s.run_start = t
+            return True
+        if math.isnan(s.bad_start):
+            s.bad_start = t
+        if math.isfinite(s.run_start) and t - s.bad_start >= DEBOUNCE_S:
+            self._close(s)
+        return math.isfinite(s.run_start)
+
+    def run_age_s(self, leg: str, t_s: float) -> float:
+        """How long the leg has been in its current run at ``t_s`` (NaN: not in one)."""
+        s = self._legs[leg]
+        return t_s - s.run_start if math.isfinite(s.run_start) else math.nan
+
+    def is_inside(self, leg: str, t_s: float) -> bool:
+        """In position now: in a run that has lasted :data:`ENTER_S`."""
+        return self.run_age_s(leg, t_s) >= ENTER_S
+
+    def accepts(self, leg: str, start_s: float, t_s: float) -> bool:
+        """Whether a rep of ``leg`` that started at ``start_s``, judged at ``t_s`` (its end plus
+        the scoring pad), counts: it lies in the current run and the run has lasted ENTER_S."""
+        s = self._legs[leg]
+        return (math.isfinite(s.run_start) and s.run_start <= start_s + 1e-9
+                and t_s - s.run_start >= ENTER_S)
+
+    def intervals(self, leg: str) -> list[tuple[float, float]]:
+        """In-position stretches ``(start_s, end_s)`` of the leg so far (runs that lasted
+        :data:`ENTER_S`; an open one ends at its last passing frame)."""
+        s = self._legs[leg]
+        out = list(s.intervals)
+        if math.isfinite(s.run_start) and s.last_ok - s.run_start >= ENTER_S:
+            out.append((s.run_start, s.last_ok))
+        return out
+
+
+#: The live banner / warning while no leg is in position.
+NOT_IN_POSITION = f"not counting: not in the exercise position - {SETUP_ADVICE}"
+
+
+def setup_advice(gate: object, t_s: float) -> str | None:
+    """:data:`NOT_IN_POSITION` while neither leg is in (or settling into) the position at
+    ``t_s`` (``hipcam live`` shows it instead of counting), else None; None for a gate without a
+    notion of it."""
+    run_age_s = getattr(gate, "run_age_s", None)
+    if run_age_s is None or any(math.isfinite(run_age_s(leg, t_s)) for leg in LEGS):
+        return None
+    return NOT_IN_POSITION
+
+
+def flags_to_intervals(t_s: np.ndarray, flags: np.ndarray) -> list[tuple[float, float]]:
+    """Runs of true ``flags`` on the time grid ``t_s`` as ``(first_s, last_s)`` pairs."""
+    f = np.asarray(flags, dtype=bool)
+    t = np.asarray(t_s, dtype=float)
+    if f.size == 0:
+        return []
+    edges = np.flatnonzero(np.diff(np.r_[0, f.astype(np.int8), 0]))
+    return [(float(t[a]), float(t[b - 1])) for a, b in zip(edges[::2], edges[1::2], strict=True)]
