@@ -102,3 +102,28 @@ def run_timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, in
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+
+
+def render_cached(name: str, scenario: dict, cache_dir: Path) -> Path:
+    """``cache_dir/NAME.mp4`` rendered from a synth scenario dict, reused while the scenario is unchanged.
+
+    Keys starting with ``_`` are the benchmark's own annotations and are not passed to the renderer.
+    """
+    import json
+    import sys
+
+    from hipcam.synth.render import render_scenario
+    from hipcam.synth.scenario import scenario_from_dict
+
+    out = cache_dir / f"{name}.mp4"
+    stamp = cache_dir / f"{name}.scenario.json"
+    spec = {k: v for k, v in scenario.items() if not k.startswith("_")}
+    if out.exists() and out.with_suffix(".json").exists() and stamp.exists() \
+            and json.loads(stamp.read_text()) == spec:
+        return out
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    render_scenario(scenario_from_dict(spec), out, progress=False)
+    stamp.write_text(json.dumps(spec))
+    print(f"  rendered {name} in {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+    return out

@@ -31,10 +31,12 @@ import json
 import platform
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import render_cached  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache" / "lookalikes"
@@ -95,21 +97,7 @@ def suite() -> dict[str, dict[str, Any]]:
 
 def render(name: str, sc: dict[str, Any]) -> Path:
     """The cached render of one scenario (rendered now if missing)."""
-    from hipcam.synth.render import render_scenario
-    from hipcam.synth.scenario import scenario_from_dict
-
-    out = CACHE / f"{name}.mp4"
-    stamp = CACHE / f"{name}.scenario.json"
-    spec = {k: v for k, v in sc.items() if not k.startswith("_")}
-    if out.exists() and out.with_suffix(".json").exists() and stamp.exists() \
-            and json.loads(stamp.read_text()) == spec:
-        return out
-    CACHE.mkdir(parents=True, exist_ok=True)
-    t0 = time.monotonic()
-    render_scenario(scenario_from_dict(spec), out, progress=False)
-    stamp.write_text(json.dumps(spec))
-    print(f"  rendered {name} in {time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
-    return out
+    return render_cached(name, sc, CACHE)
 
 
 def analyse(video: Path, out_dir: Path) -> dict[str, Any]:
