@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"hipcam {args.command}: interrupted", file=sys.stderr)
+        quiet_teardown()
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
@@ -158,10 +159,24 @@ def silence_native_stderr() -> None:
                                   write_through=True)
 
 
+def quiet_teardown() -> None:
+    """From now on, errors in finalizers (``Exception ignored in ...``) stay off the terminal.
+
+    An interrupted run drops MediaPipe's landmarkers while the interpreter unwinds or shuts down;
+    their ``__del__`` can then fail inside the native library and Python prints that traceback
+    after hipcam's one line. Nothing is left to save by then (outputs are finished or removed).
+    ``HIPCAM_DEBUG=1`` keeps them.
+    """
+    if not os.environ.get("HIPCAM_DEBUG"):
+        sys.unraisablehook = lambda _unraisable: None
+
+
 def console() -> None:  # pragma: no cover - the installed ``hipcam`` command
     """Entry point of the ``hipcam`` console script."""
     silence_native_stderr()
-    sys.exit(main())
+    code = main()
+    quiet_teardown()
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
