@@ -75,14 +75,35 @@ def test_parallel_chunks_match_sequential_with_boundaries_inside_reps(name):
     inside = [t for t in cuts for leg in truth.values() for a, b in leg["rep_intervals_s"]
               if a + 0.2 < t < b - 0.2]
     assert len(inside) >= 3, (video, cuts)
-    assert _legs(par) == _legs(seq)
+    # MediaPipe's VIDEO-mode tracking carries each frame's region of interest to the next, so a
+    # chunk that starts afresh (after 1 s of warm-up) sees landmarks a hair different from the
+    # sequential run's: the reps, sets and their times must agree, each leg's score within 3 points
+    # and each rep's within 8 (measured on the samples: up to 6 points for a rep near a boundary)
+    for leg, p in _legs(par).items():
+        s = _legs(seq)[leg]
+        assert p["reps"] == s["reps"] and p["longest_continuous_set"] == s["longest_continuous_set"]
+        assert [x["reps"] for x in p["sets"]] == [x["reps"] for x in s["sets"]]
+        for rp, rs in zip(p["reps_detail"], s["reps_detail"], strict=True):
+            for key in ("start_s", "peak_s", "end_s"):
+                assert abs(rp[key] - rs[key]) <= 2.5 * 2 / fps, (leg, key, rp[key], rs[key])  # 2 samples
+            assert abs(rp["smoothness_score"] - rs["smoothness_score"]) <= 8.0, (leg, rp, rs)
+        if s["smoothness_score"] is not None:
+            assert abs(p["smoothness_score"] - s["smoothness_score"]) <= 3.0, leg
     for leg, d in _legs(par).items():
         assert d["reps"] == truth[leg]["reps"]
         assert d["longest_continuous_set"] == truth[leg]["longest_continuous_set"]
     assert par.frames_read == seq.frames_read
     np.testing.assert_array_equal(par.pose.frame_index, seq.pose.frame_index)
-    for key, values in seq.series.items():
-        np.testing.assert_allclose(par.series[key], values, rtol=0, atol=1e-9, equal_nan=True)
+    for key, values in seq.series.items():  # the same frames seen; landmarks settle after a chunk's start
+        a, b = np.asarray(par.series[key], float), np.asarray(values, float)
+        if a.dtype.kind != "f" or key == "t_s":
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-9, equal_nan=True)
+            continue
+        both = np.isfinite(a) & np.isfinite(b)
+        assert np.mean(np.isfinite(a) != np.isfinite(b)) < 0.02, key
+        diff = np.abs(a[both] - b[both])
+        p95 = np.percentile(diff, 95)
+        assert p95 <= 3.0 and diff.max() <= 8.0, (key, p95, diff.max())  # the 3D reading: p95 2.5°
 
 
 def test_stride_two_leaves_counts_unchanged():
