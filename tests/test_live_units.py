@@ -160,7 +160,9 @@ def test_record_keeps_a_cameras_real_variable_frame_rate(tmp_path, monkeypatch):
     assert len(ts) == 40
     assert np.abs(np.array(ts) - (np.array(captured) - captured[0])).max() < 1e-4
     real = np.array(cam.read_at) - cam.read_at[0]
-    assert np.median(np.abs(np.array(ts) - real)) < 0.005  # ... which is when the camera gave it
+    # ... which is when the camera gave it, up to the capture thread's wake-up (5 ms seen on a busy
+    # CI machine; far below the 33-67 ms between a webcam's frames)
+    assert np.median(np.abs(np.array(ts) - real)) < 0.015
     monkeypatch.undo()  # the real cv2.VideoCapture again
     cap, info = open_video(out)  # what `hipcam analyse` sees: the real rate and the same times
     real_fps = (len(ts) - 1) / ts[-1]  # ~15 fps on a quiet machine; less when it is loaded

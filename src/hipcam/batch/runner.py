@@ -182,6 +182,9 @@ def run_local(
                 except (EOFError, OSError):
                     dead = True
                 if dead or not s.proc.is_alive():
+                    # the pipe reports EOF as the child dies, a moment before it can be reaped:
+                    # wait for its exit code so a crash is not reported as a hang
+                    s.proc.join(2.0)
                     if s.job is not None:
                         reason = _death_reason(s.proc.exitcode)
                         on_result(s.job, failed_outcome(
