@@ -117,32 +117,28 @@ class ResultStore:
             (sha256, self.analysis_version, self.params)).fetchone()
         return _row(row) if row else None
 
-    def statuses(self, hashes: Iterable[str]) -> dict[str, str]:
-        """``{sha256: status}`` for those of ``hashes`` that have a stored result."""
-        out: dict[str, str] = {}
+    def _current_rows(self, columns: str, where: str, hashes: Iterable[str]) -> list[tuple]:
+        """Rows of this analysis version and settings for ``hashes`` (500 per query: SQLite's
+        limit on bound parameters)."""
         hashes = list(dict.fromkeys(hashes))
+        rows: list[tuple] = []
         for i in range(0, len(hashes), 500):
             chunk = hashes[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT sha256, status FROM results WHERE analysis_version = ? AND params = ? "
-                f"AND sha256 IN ({marks})", (self.analysis_version, self.params, *chunk))
-            out.update(dict(rows.fetchall()))
-        return out
+            rows += self._db.execute(
+                f"SELECT {columns} FROM results WHERE analysis_version = ? AND params = ? "
+                f"{where} AND sha256 IN ({marks})",
+                (self.analysis_version, self.params, *chunk)).fetchall()
+        return rows
+
+    def statuses(self, hashes: Iterable[str]) -> dict[str, str]:
+        """``{sha256: status}`` for those of ``hashes`` that have a stored result."""
+        return dict(self._current_rows("sha256, status", "", hashes))
 
     def failures(self, hashes: Iterable[str]) -> dict[str, tuple[str, str]]:
         """``{sha256: (path, error)}`` for those of ``hashes`` whose stored result is a failure."""
-        out: dict[str, tuple[str, str]] = {}
-        hashes = list(dict.fromkeys(hashes))
-        for i in range(0, len(hashes), 500):
-            chunk = hashes[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT sha256, path, error FROM results WHERE analysis_version = ? AND params = ? "
-                f"AND status = 'failed' AND sha256 IN ({marks})",
-                (self.analysis_version, self.params, *chunk))
-            out.update({sha: (path, error or "") for sha, path, error in rows.fetchall()})
-        return out
+        rows = self._current_rows("sha256, path, error", "AND status = 'failed'", hashes)
+        return {sha: (path, error or "") for sha, path, error in rows}
 
     def put(self, sha256: str, status: str, path: str, *, error: str | None = None,
             doc: dict | None = None, plot_png: bytes | None = None, elapsed_s: float | None = None,
