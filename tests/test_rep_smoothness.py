@@ -19,6 +19,19 @@ def test_zero_phase_lowpass_refuses_a_cutoff_at_or_above_nyquist():
     assert filtering.zero_phase_lowpass(x, 30.0, 5.0).shape == x.shape
 
 
+def test_causal_lowpass_refuses_a_cutoff_above_nyquist_and_the_caller_lowers_it_explicitly():
+    with pytest.raises(ValueError, match="Nyquist"):
+        filtering.CausalLowpass(3.0, 5.0)  # 3 Hz at 5 samples/s: above Nyquist (2.5 Hz)
+    assert filtering.cutoff_for_rate(3.0, 5.0) == pytest.approx(2.0)  # 80% of Nyquist
+    assert filtering.cutoff_for_rate(3.0, 30.0) == 3.0
+    lp = filtering.CausalLowpass(filtering.cutoff_for_rate(3.0, 5.0), 5.0)
+    # steady state from the first sample, and a 2 Hz cut-off at 5 samples/s passes DC
+    assert [round(lp.step(1.0), 9) for _ in range(5)] == [1.0] * 5
+    # the analyser runs at any --stride: 1 sample a second (stride 30 at 30 fps) still works
+    an = SessionAnalyzer(1.0)
+    assert an.fs_hz == 1.0
+
+
 def test_analysis_band_follows_the_real_frame_rate():
     assert rep_smoothness.analysis_band(30.0) == (5.0, 10.0)
     assert rep_smoothness.analysis_band(30.0, None, 4.0) == (2.0, 10.0)  # 8 cycles / 4 s stroke

@@ -30,6 +30,29 @@ SMOOTHNESS_CUTOFF_HZ = 5.0
 MAX_GAP_S = 0.3
 BASELINE_WINDOW_S = 8.0
 BASELINE_PERCENTILE = 10.0
+#: Fraction of the Nyquist frequency a cut-off is brought down to when the rate cannot carry the
+#: nominal one (:func:`cutoff_for_rate`).
+CUTOFF_NYQUIST_FRACTION = 0.8
+
+
+def cutoff_for_rate(cutoff_hz: float, fs_hz: float, fraction: float = CUTOFF_NYQUIST_FRACTION) -> float:
+    """The cut-off a caller asks for at rate ``fs_hz``: ``cutoff_hz``, or ``fraction`` of the
+    Nyquist frequency ``fs_hz / 2`` when that is lower.
+
+    The filters here refuse a cut-off at or above Nyquist (as ``scipy.signal.butter`` does)
+    instead of clamping it silently; a caller that must work at any rate (``--stride 30`` gives
+    1 sample a second) says so by passing its cut-off through this function.
+    """
+    if fs_hz <= 0 or not 0.0 < fraction < 1.0:
+        raise ValueError(f"need fs_hz > 0 and 0 < fraction < 1, got fs_hz={fs_hz:g}, fraction={fraction:g}")
+    return min(float(cutoff_hz), fraction * fs_hz / 2.0)
+
+
+def _check_cutoff(cutoff_hz: float, fs_hz: float) -> None:
+    nyquist_hz = fs_hz / 2.0
+    if not (0.0 < cutoff_hz < nyquist_hz):
+        raise ValueError(f"low-pass cut-off must be in (0, {nyquist_hz:g}) Hz (Nyquist at "
+                         f"fs={fs_hz:g} Hz), got {cutoff_hz:g} Hz")
 
 
 class UniformResampler:
@@ -112,11 +135,14 @@ class CausalLowpass:
     state at that value, so gaps do not ring. :meth:`step` runs the same transposed direct form II
     recursion as ``sosfilt`` in plain Python (one call of ``sosfilt`` per sample costs ~50×
     more than the arithmetic).
+
+    Raises ``ValueError`` when ``cutoff_hz`` is not strictly between 0 and the Nyquist frequency
+    (never clamped here: see :func:`cutoff_for_rate`).
     """
 
     def __init__(self, cutoff_hz: float, fs_hz: float, order: int = 2) -> None:
-        wn = min(cutoff_hz / (fs_hz / 2.0), 0.99)
-        self._sos = signal.butter(order, wn, output="sos")
+        _check_cutoff(cutoff_hz, fs_hz)
+        self._sos = signal.butter(order, cutoff_hz, fs=fs_hz, output="sos")
         self._zi_unit = signal.sosfilt_zi(self._sos)
         self._sections = [tuple(float(c) for c in row) for row in self._sos]
         self._unit = [[float(z) for z in row] for row in self._zi_unit]
@@ -207,10 +233,7 @@ def zero_phase_lowpass(x: np.ndarray, fs_hz: float, cutoff_hz: float = SMOOTHNES
     chooses a cut-off the sampling rate can carry; it is never clamped here.
     """
     x = np.asarray(x, dtype=float)
-    nyquist_hz = fs_hz / 2.0
-    if not (0.0 < cutoff_hz < nyquist_hz):
-        raise ValueError(f"low-pass cut-off must be in (0, {nyquist_hz:g}) Hz (Nyquist at "
-                         f"fs={fs_hz:g} Hz), got {cutoff_hz:g} Hz")
+    _check_cutoff(cutoff_hz, fs_hz)
     sos = signal.butter(order, cutoff_hz, fs=fs_hz, output="sos")
     padlen = min(3 * (2 * len(sos) + 1), len(x) - 1)
     if padlen < 1:

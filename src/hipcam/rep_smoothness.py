@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from hipcam.filtering import SMOOTHNESS_CUTOFF_HZ, zero_phase_lowpass
+from hipcam.filtering import SMOOTHNESS_CUTOFF_HZ, cutoff_for_rate, zero_phase_lowpass
 from hipcam.reps import Rep
 from hipcam.smoothness import (
     SPARC_FC_HZ,
@@ -43,8 +43,6 @@ from hipcam.smoothness import (
 
 #: Signal kept on either side of a rep for its filter (s).
 SMOOTH_PAD_S = 0.3
-#: Low-pass cut-off as a fraction of the usable Nyquist frequency, when that is below 5 Hz / 0.8.
-CUTOFF_NYQUIST_FRACTION = 0.8
 #: The smoothness band holds this many cycles per stroke (up to 8 submovements a stroke).
 STROKE_HARMONICS = 8.0
 #: Order of the strokes' Butterworth low-pass (applied forward and backward).
@@ -62,7 +60,8 @@ def analysis_band(grid_fs_hz: float, frame_rate_hz: float | None = None,
     """``(lowpass_cutoff_hz, sparc_fc_hz)`` for a rep whose strokes last ``stroke_s`` each.
 
     The usable rate is the lower of the grid rate and the frames' own rate; the cut-off is the
-    lowest of :data:`~hipcam.filtering.SMOOTHNESS_CUTOFF_HZ`, :data:`CUTOFF_NYQUIST_FRACTION` of
+    lowest of :data:`~hipcam.filtering.SMOOTHNESS_CUTOFF_HZ`,
+    :data:`~hipcam.filtering.CUTOFF_NYQUIST_FRACTION` of
     that rate's Nyquist frequency, and :data:`STROKE_HARMONICS` cycles per stroke: the band
     scales with the movement's own time scale, so a slow rep is judged on the same harmonics as
     a brisk one (and less of the broadband pose jitter gets in). SPARC's band ends at
@@ -70,7 +69,7 @@ def analysis_band(grid_fs_hz: float, frame_rate_hz: float | None = None,
     """
     usable = grid_fs_hz if frame_rate_hz is None else min(grid_fs_hz, frame_rate_hz)
     nyquist = usable / 2.0
-    cutoff = min(SMOOTHNESS_CUTOFF_HZ, CUTOFF_NYQUIST_FRACTION * nyquist)
+    cutoff = cutoff_for_rate(SMOOTHNESS_CUTOFF_HZ, usable)
     if stroke_s is not None and stroke_s > 0:
         cutoff = min(cutoff, STROKE_HARMONICS / stroke_s)
     return cutoff, min(SPARC_FC_HZ, nyquist)

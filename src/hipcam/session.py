@@ -44,6 +44,7 @@ from hipcam.filtering import (
     CausalLowpass,
     SortedWindow,
     UniformResampler,
+    cutoff_for_rate,
 )
 from hipcam.rep_smoothness import SMOOTH_PAD_S, leg_noise_floor, score_rep
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S, Rep, RepDetector, RepSet, RestAngle, longest_set
@@ -247,8 +248,9 @@ class _LegStream:
         self.view = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
         self.view_yaw = array("d")
         self.image_weight = array("d")
-        self.lowpass_3d = CausalLowpass(CUTOFF_3D_HZ, fs_hz)
-        self.lowpass = CausalLowpass(DETECT_CUTOFF_HZ, fs_hz)
+        # a coarse grid (--stride) cannot carry the nominal cut-offs: lowered, explicitly
+        self.lowpass_3d = CausalLowpass(cutoff_for_rate(CUTOFF_3D_HZ, fs_hz), fs_hz)
+        self.lowpass = CausalLowpass(cutoff_for_rate(DETECT_CUTOFF_HZ, fs_hz), fs_hz)
         self.baseline = RestAngle(fs_hz)
         self.detector = RepDetector()
         # float64 arrays rather than lists of float objects: 8 bytes a sample instead of ~32
