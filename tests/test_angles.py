@@ -54,6 +54,33 @@ def test_mask_offscreen_marks_guessed_landmarks_unseen() -> None:
     assert angles.mask_offscreen(unknown) is unknown
 
 
+def test_a_leg_behind_the_other_in_a_side_view_is_hidden_only_when_the_model_sees_it_less() -> None:
+    from hipcam.pose import L_ANKLE, L_KNEE, R_ANKLE, R_KNEE
+
+    def vis(sample, left: float, right: float) -> np.ndarray:
+        v = sample.visibility.copy()
+        v[[L_KNEE, L_ANKLE]], v[[R_KNEE, R_ANKLE]] = left, right
+        return v
+
+    # camera 90° to the person's right (tests/camera_model.py): the left lower leg is behind the right
+    side = camera_model.view(0.0, 0.0, azimuth_deg=90.0)
+    hidden = angles.hidden_behind_other_leg(side.image_xy_px, vis(side, 0.52, 0.98))
+    assert list(hidden) == [True, False]
+    assert list(angles.legs_seen(vis(side, 0.52, 0.98), side.image_xy_px)) == [False, True]
+    assert list(angles.legs_seen(vis(side, 0.52, 0.98))) == [True, True]  # visibility alone
+    # the model places both legs together but sees both as well: a guess of both, not one hidden
+    assert not angles.hidden_behind_other_leg(side.image_xy_px, vis(side, 0.95, 0.93)).any()
+    # from the front (and 45° aside) the knees are apart: never hidden, whatever the visibility,
+    # even with the foot swung 40° across toward the other shin
+    for az in (0.0, 45.0):
+        front = camera_model.view(40.0, 0.0, azimuth_deg=az)
+        assert not angles.hidden_behind_other_leg(front.image_xy_px, vis(front, 0.52, 0.98)).any()
+    # vectorised: a whole series at once gives the per-frame answers
+    stack = np.stack([side.image_xy_px, front.image_xy_px])
+    v = np.stack([vis(side, 0.52, 0.98), vis(front, 0.52, 0.98)])
+    assert angles.hidden_behind_other_leg(stack, v).tolist() == [[True, False], [False, False]]
+
+
 # -- the geometry against a real projection (tests/camera_model.py: pinhole camera with yaw, pitch
 # and perspective, looking at a seated body whose shins rotate about their own thigh axes) --------
 AZIMUTHS = [-90.0, -75.0, -60.0, -45.0, -30.0, 0.0, 30.0, 45.0, 60.0, 75.0, 90.0]

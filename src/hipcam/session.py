@@ -350,7 +350,7 @@ class SessionAnalyzer:
             return out
         self.frames_detected += 1
         sample = angles.mask_offscreen(sample)
-        seen = angles.legs_seen(sample.visibility).tolist()
+        seen = angles.legs_seen(sample.visibility, sample.image_xy_px).tolist()
         la = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
         in_pos = self.gate.in_position(t_s, sample, la)
         for k, leg in enumerate(LEGS):

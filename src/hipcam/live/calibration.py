@@ -115,9 +115,9 @@ class Calibrator:
         rest: dict[str, float | None] = {}
         still = True
         found = [s for s in samples if s is not None]
-        a2 = angles.leg_angles(np.stack([s.image_xy_px for s in found]),
-                               np.stack([s.world_xyz_m for s in found])).angle_2d_deg
-        chans = np.where(angles.legs_seen(np.stack([s.visibility for s in found])), a2, np.nan)
+        xy = np.stack([s.image_xy_px for s in found])
+        a2 = angles.leg_angles(xy, np.stack([s.world_xyz_m for s in found])).angle_2d_deg
+        chans = np.where(angles.legs_seen(np.stack([s.visibility for s in found]), xy), a2, np.nan)
         for k, leg in enumerate(LEGS):
             a = chans[:, k][np.isfinite(chans[:, k])]
             if a.size == 0:
