@@ -21,6 +21,16 @@ SLOW_TESTS = {
     "test_videowriter": {"test_analyse_annotate_writes_h264_with_overlay_at_real_speed"},
     "test_live_units": {"test_camera_unplugged_mid_session_saves_and_says_so",
                         "test_realtime_source_drops_stale_frames_and_latency_stays_flat"},
+    # the real CLI with the real model (or renderer, or a Dask cluster) behind it
+    "test_no_network": {"test_analyse_sends_nothing", "test_analyse_jobs_sends_nothing",
+                        "test_live_source_file_sends_nothing", "test_batch_local_pool_sends_nothing",
+                        "test_batch_on_dask_sends_nothing_beyond_loopback", "test_synth_sends_nothing"},
+    "test_bad_input": {"test_database_locked_mid_session_keeps_the_reps",
+                       "test_failures_keyed_by_path_and_cause", "test_jobs_capped_by_memory_says_so",
+                       "test_300_character_names"},
+    "test_safe_output": {"test_analyse_outputs_through_links_and_dash",
+                         "test_live_refuses_record_onto_source_or_db", "test_annotate_to_stdout",
+                         "test_analyse_dev_stdout_redirected_to_a_file"},
 }
 
 

@@ -100,9 +100,10 @@ def make_awkward_video(src: Path, dst: Path, kind: str) -> None:
 
     * ``cropped`` — the bottom of the picture is cut halfway down the shins (the picture is
       shorter; the model still "sees" whole legs and guesses the ankles below it);
-    * ``occluded`` — a grey box over the lower right quarter from 5 s to 9 s (on ``both_legs``
-      it misses the shins: the model sees both legs throughout, so the recording only checks that
-      such a box changes nothing; a box that really hides a leg is still to be made);
+    * ``occluded`` — from 5 s to 9 s a grey band hides the person's left lower leg (image right
+      of the ``both_legs`` view: knee, shin and the ankle at rest; the foot shows only at the
+      end of its inward swing), as a pet or a helper standing in front of it would; the right
+      leg stays in view;
     * ``gaps`` — blank frames from 3.0–3.5 s (0.5 s) and 12–14 s (2 s).
     """
     import cv2
@@ -123,8 +124,8 @@ def make_awkward_video(src: Path, dst: Path, kind: str) -> None:
                 frame = np.ascontiguousarray(frame[:out_h])
             elif kind == "occluded" and 5.0 <= t < 9.0:
                 frame = frame.copy()
-                # the person's left leg is on the image right in these front-ish views
-                frame[int(0.55 * h):, int(0.5 * w):] = 128
+                # the person's left leg is on the image right in this front-ish view
+                frame[int(0.52 * h):, int(0.49 * w):int(0.62 * w)] = 128
             elif kind == "gaps" and (3.0 <= t < 3.5 or 12.0 <= t < 14.0):
                 frame = np.zeros_like(frame)
             out.write(frame)

@@ -120,3 +120,19 @@ def test_session_measures_the_frames_own_rate():
     for k in range(40):
         an.push(k / 15.0, None)  # a camera announcing 30 fps that delivers 15
     assert an.frame_rate_hz == pytest.approx(15.0)
+
+
+@pytest.mark.parametrize(("cutoff_hz", "fs_hz"), [(3.0, 30.0), (1.5, 15.0), (2.0, 5.0), (0.4, 1.0)])
+def test_closed_form_biquad_is_scipys_butterworth(cutoff_hz, fs_hz):
+    from scipy import signal
+
+    sos, zi = filtering.butter2_lowpass_sos(cutoff_hz, fs_hz)
+    want = signal.butter(2, cutoff_hz, fs=fs_hz, output="sos")
+    np.testing.assert_allclose(sos, want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(zi, signal.sosfilt_zi(want), rtol=1e-10, atol=1e-12)
+    # and the streaming filter gives what sosfilt gives, started in steady state
+    x = np.random.default_rng(1).normal(size=200).cumsum()
+    lp = filtering.CausalLowpass(cutoff_hz, fs_hz)
+    got = [lp.step(float(v)) for v in x]
+    ref, _ = signal.sosfilt(want, x, zi=signal.sosfilt_zi(want) * x[0])
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9)

@@ -202,6 +202,27 @@ def test_cropped_halfway_down_the_shins_counts_nothing_from_guessed_ankles():
         assert res.gaps  # reported as not visible
 
 
+def test_a_leg_hidden_by_an_object_gives_no_rep_from_the_models_guesses():
+    """A grey band hides the left knee and shin from 5 s to 9 s (tests/replay.py, ``occluded``).
+
+    The model keeps guessing that leg with a visibility of 0.82-0.97 (its knee wanders ~0.13 shin
+    lengths about where it really is), so hipcam cannot tell it is hidden and reports no gap
+    there (a known limit, docs/robustness.md). What must hold: the two left reps inside the band
+    are lost, not invented or merged; every other rep of both legs is counted where it was.
+    """
+    an = replay.replay("both_legs_occluded")
+    truth = replay.truth("both_legs")["truth"]
+    band = (5.0, 9.0)
+    for leg in LEGS:
+        want = [(a, b) for a, b in truth[leg]["rep_intervals_s"]
+                if leg == "right" or not (a < band[1] and band[0] < b)]
+        got = [(r.rep.start_s, r.rep.end_s) for r in an.reps(leg)]
+        assert len(got) == len(want), (leg, got)
+        for (a, b), (ta, tb) in zip(got, want, strict=True):
+            assert ta - 0.4 < a and b < tb + 0.4, (leg, (a, b), (ta, tb))
+    assert len(truth["left"]["rep_intervals_s"]) == 8 and len(an.reps("left")) == 6  # 2 hidden
+
+
 def test_blank_stretches_are_reported_and_only_the_rep_they_cut_is_lost():
     an = replay.replay("pause_break_gaps")  # blank frames 3.0-3.5 s and 12-14 s (in the pause)
     truth = replay.truth("pause_break")["truth"]

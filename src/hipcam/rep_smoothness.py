@@ -27,7 +27,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
 from hipcam.filtering import SMOOTHNESS_CUTOFF_HZ, cutoff_for_rate, zero_phase_lowpass
 from hipcam.reps import Rep
@@ -212,6 +211,8 @@ class NoiseFloor:
 def lowpass_power_gain(freq_hz: np.ndarray, fs_hz: float, cutoff_hz: float,
                        order: int = LOWPASS_ORDER) -> np.ndarray:
     """Power gain of :func:`~hipcam.filtering.zero_phase_lowpass` (forward-backward: ``|H|⁴``)."""
+    from scipy import signal  # imported late: ~1.7 s of CPU (see hipcam.filtering)
+
     sos = signal.butter(order, cutoff_hz, fs=fs_hz, output="sos")
     _, h = signal.sosfreqz(sos, worN=np.asarray(freq_hz, dtype=float), fs=fs_hz)
     return np.abs(h) ** 4
