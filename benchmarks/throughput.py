@@ -28,6 +28,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -122,6 +123,15 @@ def main() -> int:
             if m.startswith("x"):
                 print(f"  ({m}) / floor: wall {sums[m][0] / sums['f'][0]:.3f}; "
                       f"CPU {sums[m][1] / sums['f'][1]:.3f}")
+    # the machine's speed can drift between rounds (a shared host: the same bare loop took 44 s of
+    # CPU in one round and 58 s in another on 2026-12-02): the ratio of two runs of the same round,
+    # made one after the other, is the figure that drift does not bias; its median over rounds
+    for num, den, what in (("b", "f", "hipcam / floor"), ("b", "c", f"--jobs {args.jobs} speed-up")):
+        if num in sums and den in sums:
+            per_round = [sum(times[(num, v)][r][0] for v in videos)
+                         / sum(times[(den, v)][r][0] for v in videos) for r in range(args.repeat)]
+            print(f"  {what}, wall ratio within each round: "
+                  + ", ".join(f"{x:.3f}" for x in per_round) + f"; median {statistics.median(per_round):.3f}")
     if "c" in sums:
         speedup = sums["b"][0] / sums["c"][0]
         print(f"  --jobs {args.jobs} speed-up b/c wall {speedup:.2f}× (target ≥ {TARGET_SPEEDUP} on 2 "

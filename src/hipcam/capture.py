@@ -108,18 +108,26 @@ def _mp4_without_index(p: Path) -> bool:
     return b"ftyp" in boxes and b"moov" not in boxes
 
 
-def _open_capture(p: Path) -> cv2.VideoCapture:
+#: Decoding threads (FFmpeg) and OpenCV threads where frames are decoded on a thread beside the
+#: pose model (``analyse``, ``--jobs`` workers): their default pools, one thread per core, would
+#: take the core the model runs on (measured: ~0.7 ms a frame of model time on 2 cores).
+DECODE_THREADS = 1
+
+
+def _open_capture(p: Path, decode_threads: int = 0) -> cv2.VideoCapture:
     """A ``VideoCapture`` on the FFmpeg backend with the file's rotation applied.
 
     The backend is chosen explicitly so that a name such as ``take%02d.mp4`` is not taken for an
     image sequence; orientation (``CAP_PROP_ORIENTATION_AUTO``) is on so phone videos with a
-    rotation flag come out as they are displayed.
+    rotation flag come out as they are displayed. ``decode_threads`` > 0 caps FFmpeg's decoding
+    threads (``CAP_PROP_N_THREADS``; 0 = FFmpeg's choice, one per core).
     """
     try:
         has_ffmpeg = cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG)
     except Exception:  # pragma: no cover - very old OpenCV
         has_ffmpeg = True
-    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG if has_ffmpeg else cv2.CAP_ANY)
+    params = [cv2.CAP_PROP_N_THREADS, int(decode_threads)] if decode_threads > 0 else []
+    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG if has_ffmpeg else cv2.CAP_ANY, params)
     if cap.isOpened():
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # the default, made explicit
     return cap
@@ -167,12 +175,16 @@ def _short_name(p: Path, n: int = 60) -> str:
     return text if len(text) <= n else text[: n // 2 - 1] + "…" + text[-(n // 2):]
 
 
-def open_video(path: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:
-    """Open a video file and validate it; raises a :class:`HipcamError` with a one-line message."""
+def open_video(path: str | Path, decode_threads: int = 0) -> tuple[cv2.VideoCapture, VideoInfo]:
+    """Open a video file and validate it; raises a :class:`HipcamError` with a one-line message.
+
+    ``decode_threads``: FFmpeg's decoding threads (0 = one per core). A caller that decodes on a
+    thread beside the pose model passes 1, so decoding does not take the model's core.
+    """
     quiet_video_logs()
     p = check_video_file(path)
     try:
-        cap = _open_capture(p)
+        cap = _open_capture(p, decode_threads)
     except cv2.error as exc:  # pragma: no cover - OpenCV reports failure via isOpened()
         raise BadVideoError(f"{p} is not a video OpenCV/FFmpeg can read ({_first_line(exc)})") from None
     if not cap.isOpened():

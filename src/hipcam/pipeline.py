@@ -14,7 +14,15 @@ import cv2
 import numpy as np
 
 from hipcam import ANALYSIS_VERSION, __version__
-from hipcam.capture import Frame, ReadStats, ThreadedReader, VideoInfo, iter_frames, open_video
+from hipcam.capture import (
+    DECODE_THREADS,
+    Frame,
+    ReadStats,
+    ThreadedReader,
+    VideoInfo,
+    iter_frames,
+    open_video,
+)
 from hipcam.errors import BadVideoError, NoPersonError
 from hipcam.pose import (
     PoseEstimator,
@@ -122,7 +130,10 @@ def analyse_video(
     estimator : reuse an already loaded :class:`PoseEstimator` (batch workers); it must be fresh
         for this video's timeline, so pass one only for the first video or after ``reset``.
     """
-    cap, info = open_video(path)
+    # decoding and colour conversion run on their own thread beside the model, each on one
+    # thread: OpenCV's and FFmpeg's pools (one thread per core) would take the model's core
+    cv2.setNumThreads(DECODE_THREADS)
+    cap, info = open_video(path, decode_threads=DECODE_THREADS)
     own = estimator is None
     reader = None
     stage: BackgroundStage | None = None

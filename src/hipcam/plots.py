@@ -82,8 +82,11 @@ def angle_png(doc: dict, series: dict[str, np.ndarray], target: int = 100) -> by
     """
     plt = _pyplot()
     t = np.asarray(series["t_s"], dtype=float)
-    fig = plt.figure(figsize=(12, 9.6), constrained_layout=True)
-    grid = fig.add_gridspec(3, 3, height_ratios=[1, 1, 0.85])
+    # fixed margins rather than constrained_layout: the layout engine measured every tick label
+    # and took ~40% of the drawing time (~0.5 s a plot) for the same picture
+    fig = plt.figure(figsize=(12, 9.6))
+    grid = fig.add_gridspec(3, 3, height_ratios=[1, 1, 0.85], left=0.055, right=0.99, top=0.965,
+                            bottom=0.055, hspace=0.3, wspace=0.2)
     axes = [fig.add_subplot(grid[0, :])]
     axes.append(fig.add_subplot(grid[1, :], sharex=axes[0]))
     _set_trend_panels(doc, [fig.add_subplot(grid[2, k]) for k in range(3)])
