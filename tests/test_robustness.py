@@ -147,6 +147,16 @@ def test_corrupt_frames_in_the_middle(clip6: Path, tmp_path: Path) -> None:
 
 
 # -- content problems ----------------------------------------------------------------------------
+def test_a_stride_too_coarse_to_follow_reps_says_so(clip6: Path, tmp_path: Path) -> None:
+    # 30 fps / --stride 30 = 1 sample a second: it runs (exit 0, clean stderr) but says counts
+    # are unreliable; --stride 10 (3 a second) is still fine
+    doc = _analyse_json(clip6, tmp_path / "a.json", "--stride", "30")
+    assert doc["analysis"]["fs_hz"] == pytest.approx(1.0)
+    assert any("too few to follow reps" in w and "--stride of at most 10" in w for w in doc["warnings"])
+    doc = _analyse_json(clip6, tmp_path / "b.json", "--stride", "10")
+    assert not any("too few" in w for w in doc["warnings"])
+
+
 def test_no_person(tmp_path: Path) -> None:
     path = tmp_path / "noise.mp4"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30, (160, 120))

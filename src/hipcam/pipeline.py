@@ -34,7 +34,7 @@ from hipcam.pose import (
 )
 from hipcam.position import SETUP_ADVICE
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
-from hipcam.session import LEGS, ROM_NOTE_3D, LegResult, SessionAnalyzer
+from hipcam.session import LEGS, MIN_RELIABLE_RATE_HZ, ROM_NOTE_3D, LegResult, SessionAnalyzer
 from hipcam.stages import BackgroundStage
 
 SCHEMA = "hipcam.analysis/1"
@@ -193,6 +193,11 @@ def finish_analysis(
     if not det.any():
         raise NoPersonError(f"{path}: no person found in any of {n} frames")
     warnings = _read_warnings(stats, info, n, stride)
+    if fs < MIN_RELIABLE_RATE_HZ:
+        warnings.append(f"only {fs:.2g} samples a second analysed (--stride {stride} at "
+                        f"{info.fps:.0f} fps): too few to follow reps of 1-2 s, counts and scores "
+                        f"are unreliable; use a --stride of at most "
+                        f"{max(int(info.fps // MIN_RELIABLE_RATE_HZ), 1)}")
     if det.mean() < LOW_DETECTION_FRACTION:
         warnings.append(f"person found in only {100 * det.mean():.0f}% of frames")
     if series.max_people > 1:

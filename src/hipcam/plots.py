@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,15 +35,6 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def preload() -> threading.Thread:
-    """Import matplotlib on a daemon thread now (~0.7 s of CPU), so that a plot drawn later does
-    not wait for it: ``analyse --plot`` calls this before the model loop, which leaves the second
-    core mostly free. Importing is thread-safe; a later :func:`_pyplot` just finds it loaded."""
-    th = threading.Thread(target=_pyplot, name="hipcam-preload-matplotlib", daemon=True)
-    th.start()
-    return th
 
 
 def _png(fig, dpi: int = 100) -> bytes:

@@ -53,6 +53,9 @@ from hipcam.smoothness import JERKY_BELOW, mean_score
 __all__ = ["LEGS", "MIN_VISIBILITY", "LegResult", "PositionGate", "RepEvent", "RepResult",
            "SessionAnalyzer", "SetEndEvent"]
 
+#: Below this sampling rate (Hz) reps of 1-2 s are not followed reliably (a rep gets only a few
+#: samples, and a brisk one is aliased): the analysis runs but says its counts are unreliable.
+MIN_RELIABLE_RATE_HZ = 3.0
 YAW_WINDOW_S = 5.0
 #: Extra low-pass of the 3D rotation before it is blended in (side views): its frame-to-frame
 #: noise is ~3° where the image angle's is <1°; reps last ≥ 1 s.
@@ -94,11 +97,11 @@ class RepResult:
 
     @property
     def sparc(self) -> float:
-        return float(np.nanmean([self.sparc_out, self.sparc_back]))
+        return _mean_of_finite(self.sparc_out, self.sparc_back)
 
     @property
     def ldlj(self) -> float:
-        return float(np.nanmean([self.ldlj_out, self.ldlj_back]))
+        return _mean_of_finite(self.ldlj_out, self.ldlj_back)
 
     def to_dict(self) -> dict:
         r = self.rep
@@ -238,6 +241,12 @@ class PositionGate(Protocol):
 
     def in_position(self, t_s: float, sample: pose.PoseSample,
                     leg_angles: angles.LegAngles) -> tuple[bool, bool]: ...
+
+
+def _mean_of_finite(*values: float) -> float:
+    """Mean of the finite values; NaN (and no warning) when there is none."""
+    ok = [v for v in values if math.isfinite(v)]
+    return sum(ok) / len(ok) if ok else math.nan
 
 
 # -- the analyser -------------------------------------------------------------------------------

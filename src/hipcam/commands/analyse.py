@@ -62,10 +62,6 @@ def _run(args: argparse.Namespace) -> int:
 
         args.jobs = cap_processes(args.jobs, "--jobs", "analyse")
 
-    if "--plot" in args._targets:
-        from hipcam.plots import preload
-
-        preload()  # matplotlib loads beside the model instead of after it
     bar_on = args.progress if args.progress is not None else (None if not args.quiet else False)
     bar = ProgressBar(f"analysing {Path(args.video).name}", enabled=bar_on)
     try:
