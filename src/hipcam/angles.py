@@ -381,7 +381,8 @@ def blend_rotation(image_deg: float, rotation_3d_deg: float, weight: float) -> f
 #: come from ``benchmarks/accuracy.py``'s camera grid (docs/accuracy.md).
 CAMERA_PLACEMENT_ADVICE = (
     "Camera 2-3 m away at about knee-to-hip height, both feet in the picture.",
-    "In front of you or up to 60° to either side: both legs counted, range of motion measured.",
-    "Beside the bed (60-90°): the leg nearer the camera is counted, its range of motion is "
-    "approximate; the far leg is hidden behind it - turn around (or move the camera) for that leg.",
+    "In front of you or up to 45° to either side: both legs counted, range of motion measured.",
+    "Further aside (45-90°): count the leg nearer the camera; the far leg can be misread (60°) or "
+    "hidden behind it (75-90°) - turn around (or move the camera) for that leg. Beyond 60° the "
+    "range of motion is approximate.",
 )
