@@ -209,6 +209,16 @@ def open_video(path: str | Path, decode_threads: int = 0) -> tuple[cv2.VideoCapt
     return cap, info
 
 
+def open_video_beside_model(path: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:
+    """:func:`open_video` for a reader whose frames are decoded on a thread beside the pose model
+    (``analyse``, ``--jobs`` workers): FFmpeg decodes and OpenCV converts on one thread each
+    (:data:`DECODE_THREADS`), since their default pools (one thread per core) take the core the
+    model runs on. Sets OpenCV's thread count for the process.
+    """
+    cv2.setNumThreads(DECODE_THREADS)
+    return open_video(path, decode_threads=DECODE_THREADS)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

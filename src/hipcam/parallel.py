@@ -122,10 +122,9 @@ def _position(path: str, chunk: Chunk, t0_s: float) -> tuple[object, object, boo
     """Open the video positioned at ``chunk.seek_frame``; falls back to decoding from the start."""
     import cv2
 
-    from hipcam.capture import DECODE_THREADS, open_video
+    from hipcam.capture import open_video_beside_model
 
-    cv2.setNumThreads(DECODE_THREADS)  # decoding runs beside this worker's model
-    cap, info = open_video(path, decode_threads=DECODE_THREADS)
+    cap, info = open_video_beside_model(path)
     if chunk.seek_frame == 0:
         return cap, info, False
     cap.set(cv2.CAP_PROP_POS_FRAMES, chunk.seek_frame)
@@ -136,7 +135,7 @@ def _position(path: str, chunk: Chunk, t0_s: float) -> tuple[object, object, boo
         t_s = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
         ok = abs(t_s - (t0_s + chunk.seek_frame / info.fps)) <= 0.5 / info.fps
     cap.release()
-    cap, info = open_video(path, decode_threads=DECODE_THREADS)
+    cap, info = open_video_beside_model(path)
     if ok:
         cap.set(cv2.CAP_PROP_POS_FRAMES, chunk.seek_frame)
         return cap, info, False

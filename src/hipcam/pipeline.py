@@ -15,13 +15,12 @@ import numpy as np
 
 from hipcam import ANALYSIS_VERSION, __version__
 from hipcam.capture import (
-    DECODE_THREADS,
     Frame,
     ReadStats,
     ThreadedReader,
     VideoInfo,
     iter_frames,
-    open_video,
+    open_video_beside_model,
 )
 from hipcam.errors import BadVideoError, NoPersonError
 from hipcam.pose import (
@@ -130,10 +129,7 @@ def analyse_video(
     estimator : reuse an already loaded :class:`PoseEstimator` (batch workers); it must be fresh
         for this video's timeline, so pass one only for the first video or after ``reset``.
     """
-    # decoding and colour conversion run on their own thread beside the model, each on one
-    # thread: OpenCV's and FFmpeg's pools (one thread per core) would take the model's core
-    cv2.setNumThreads(DECODE_THREADS)
-    cap, info = open_video(path, decode_threads=DECODE_THREADS)
+    cap, info = open_video_beside_model(path)  # decoded on its own thread, beside the model
     own = estimator is None
     reader = None
     stage: BackgroundStage | None = None
