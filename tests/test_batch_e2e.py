@@ -123,8 +123,11 @@ def local_batch(clips: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
     cmd = [*HIPCAM, "batch", str(clips["manifest"]), str(clips["dir"]), "--out", str(out),
            "--workers", "2", "--stride", STRIDE, "--timeout", "240"]
     # one worker first, so that the interrupt wastes no half-done analysis
+    # SIGINT restored to its default in the child: a test run started in the background (``cmd &``)
+    # inherits it ignored, and the batch would then finish instead of being interrupted
     proc = subprocess.Popen([*cmd, "--workers", "1"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     db = out / "hipcam-results.db"
     deadline = time.monotonic() + 240
     while proc.poll() is None and _ok_rows(db) < 1 and time.monotonic() < deadline:

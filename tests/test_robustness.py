@@ -263,7 +263,7 @@ class _ZeroFpsCapture:
 
 def test_zero_fps_falls_back_to_30(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_open = capture._open_capture
-    monkeypatch.setattr(capture, "_open_capture", lambda p: _ZeroFpsCapture(real_open(p)))
+    monkeypatch.setattr(capture, "_open_capture", lambda p, *a: _ZeroFpsCapture(real_open(p, *a)))
     cap, info = capture.open_video(tiny)
     try:
         assert info.fps == 30.0 and not info.fps_from_metadata
