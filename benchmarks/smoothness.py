@@ -326,8 +326,8 @@ def summarize(pairs: list[tuple[float, float]], what: str) -> bool:
     print(f"[{what}] reps with jerk level >= 0.5: {jerky.size}, max {_nanstat(np.max, jerky):.1f}, "
           f"{np.sum(jerky >= JERKY_BELOW)} at or above {JERKY_BELOW:g} -> {'PASS' if ok2 else 'FAIL'}")
     if missed:
-        print(f"[{what}] {missed} true reps not detected / not scored")
-    return ok1 and ok2
+        print(f"[{what}] {missed} true reps not detected / not scored -> FAIL")
+    return ok1 and ok2 and not missed
 
 
 def report_fps(res: list[RepOutcome]) -> None:

@@ -142,3 +142,16 @@ def test_group_sets_and_longest():
     assert [s.reps for s in sets] == [2, 3]
     assert longest_set(sets) == 3
     assert longest_set(group_sets([], 3.0)) == 0
+
+
+def test_replayed_angles_count_like_poses_in_position():
+    """``push_angles`` (angle replays: the smoothness benchmark) says "in position": the
+    analyser's gate must learn it too, or every rep is refused (it once was, silently)."""
+    t, a, truth = rep_series(n_reps=6, period_s=2.0, amplitude_deg=30.0, noise_deg=0.5, seed=5)
+    an = SessionAnalyzer(30.0)
+    for ti, ai in zip(t, a, strict=True):
+        an.push_angles(float(ti), (float("nan"), float(ai)))
+    an.finish()
+    assert len(an.reps("right")) == len(truth) == 6
+    assert an.reps("left") == []
+    assert an.in_position_intervals("right")

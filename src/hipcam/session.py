@@ -340,6 +340,9 @@ class SessionAnalyzer:
         self._frame_time(t_s)
         self.frames += 1
         self.frames_detected += 1
+        update = getattr(self.gate, "update", None)  # the gate learns "in position" too
+        if update is not None:
+            update(t_s, {leg: 1.0 for leg in LEGS})
         for k, leg in enumerate(LEGS):
             if math.isfinite(angle_2d_deg[k]) or math.isfinite(angle_3d_deg[k]):
                 self._legs[leg].frames_seen += 1
