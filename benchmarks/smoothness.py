@@ -31,7 +31,7 @@ import json
 import math
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -60,20 +60,36 @@ MOVE_MARGIN_S = 0.2
 
 @dataclass
 class ErrorPools:
-    """Pose-angle error (deg) measured at ``fs``: pieces taken at rest, the jitter of reps, and
-    each source's motion-locked error as a function of rep phase (``PHASES`` points over 0..1)."""
+    """Pose-angle error (deg) measured at ``fs``: pieces taken at rest, the jitter of reps, each
+    source's motion-locked error as a function of rep phase (``PHASES`` points over 0..1), and
+    each source's lag (s): the model's reading trails the true angle, an error proportional to
+    the angular velocity, so it is re-created from the simulated rep's own velocity (a slow rep
+    gets a small lag error) instead of being stretched with the rep phase."""
 
     fs: float
     rest: list[np.ndarray]
     jitter: list[np.ndarray]
     locked: list[np.ndarray]
+    lag_s: list[float]
+    #: the jitter's RMS (deg) against the true angular speed (deg/s): the pose model's own
+    #: smoothing passes more jitter the faster the leg moves (0.08° at rest, 0.35° above
+    #: 20°/s on the samples); ``jitter`` pieces are divided by it, the simulation multiplies back
+    env_speed_deg_s: np.ndarray = field(default_factory=lambda: np.zeros(1))
+    env_rms_deg: np.ndarray = field(default_factory=lambda: np.ones(1))
+
+    def envelope(self, speed_deg_s: np.ndarray) -> np.ndarray:
+        """Jitter RMS (deg) at each of ``speed_deg_s``."""
+        return np.interp(np.abs(speed_deg_s), self.env_speed_deg_s, self.env_rms_deg)
 
 
 PHASES = 200
 
 
-def _leg_error(name: str, stride: int) -> list[tuple[np.ndarray, list[tuple[float, float]]]]:
-    """``(error_deg, true rep intervals)`` per exercising leg of one sample video (real model)."""
+def _leg_error(name: str, stride: int
+               ) -> list[tuple[np.ndarray, list[tuple[float, float]], float, np.ndarray]]:
+    """``(error_deg, true rep intervals, lag_s, true speed deg/s)`` per exercising leg of one
+    sample video (real model); the lag (the least-squares fit of the error to ``-lag · dθ/dt``)
+    is taken out of the error."""
     video = SAMPLES / f"{name}.mp4"
     poses, fps = cached_poses(video, stride)
     an = replay(poses, fps / stride)
@@ -92,44 +108,74 @@ def _leg_error(name: str, stride: int) -> list[tuple[np.ndarray, list[tuple[floa
         raw = np.interp(np.arange(raw.size), np.flatnonzero(ok), raw[ok])
         x = np.c_[theta, theta**2, theta**3, np.ones(theta.size)]
         err = raw - x @ np.linalg.lstsq(x, raw, rcond=None)[0]
-        out.append((err, [tuple(iv) for iv in truth[leg]["rep_intervals_s"]]))
+        vel = np.gradient(GAIN * theta) * (fps / stride)
+        a = np.c_[vel, np.ones(vel.size)]
+        k, c = np.linalg.lstsq(a, err, rcond=None)[0]
+        err = err - k * vel - c
+        out.append((err, [tuple(iv) for iv in truth[leg]["rep_intervals_s"]], float(-k),
+                    np.abs(vel)))
     return out
 
 
 def error_pools(stride: int, sources: list[str] | None = None) -> ErrorPools:
     """Error pools from the rendered sample videos (all with truth, or the named ones).
 
-    Within each true rep the error is split into its motion-locked part (the mean over the
-    source's reps, as a function of rep phase: the model's systematic distortion, which a slower
-    rep stretches in time) and the rest (jitter, which keeps its time scale).
+    Within each true rep the error is split into its lag (re-created from the simulated rep's
+    own velocity), its motion-locked part (the mean over the source's reps, as a function of rep
+    phase: the model's systematic distortion, which a slower rep stretches in time) and the rest
+    (jitter, which keeps its time scale and whose size follows the leg's speed: the pieces are
+    stored per unit of the measured speed envelope).
     """
     fs = 30.0 / stride
-    rest, jitter, locked = [], [], []
+    rest, jitter, locked, lags = [], [], [], []
     names = sources or [j.stem for j in sorted(SAMPLES.glob("*.json"))
                         if j.with_suffix(".mp4").is_file()]
     margin = MOVE_MARGIN_S
     u = np.linspace(0, 1, PHASES)
+    sources_err = []
     for name in names:
-        for err, intervals in _leg_error(name, stride):
-            t = np.arange(err.size) / fs
-            moving = np.zeros(err.size, bool)
-            per_rep = []
-            for a, b in intervals:
-                moving |= (t >= a - margin) & (t <= b + margin)
+        sources_err.extend(_leg_error(name, stride))
+    env_v, env_rms = _jitter_envelope(sources_err, fs)
+    for err, intervals, lag_s, speed in sources_err:
+        lags.append(lag_s)
+        env = np.interp(speed, env_v, env_rms)
+        t = np.arange(err.size) / fs
+        moving = np.zeros(err.size, bool)
+        per_rep = []
+        for a, b in intervals:
+            moving |= (t >= a - margin) & (t <= b + margin)
+            sel = (t >= a) & (t <= b)
+            if sel.sum() >= 8:
+                per_rep.append((t[sel], err[sel], a, b))
+        if len(per_rep) >= 3:
+            curves = np.array([np.interp(a + u * (b - a), tt, e) for tt, e, a, b in per_rep])
+            lock = curves.mean(0)
+            locked.append(lock - np.linspace(lock[0], lock[-1], PHASES))
+            for tt, e, a, b in per_rep:
                 sel = (t >= a) & (t <= b)
-                if sel.sum() >= 8:
-                    per_rep.append((t[sel], err[sel], a, b))
-            if len(per_rep) >= 3:
-                curves = np.array([np.interp(a + u * (b - a), tt, e) for tt, e, a, b in per_rep])
-                lock = curves.mean(0)
-                locked.append(lock - np.linspace(lock[0], lock[-1], PHASES))
-                for tt, e, a, b in per_rep:
-                    jitter.append(e - np.interp((tt - a) / (b - a), u, lock))
-            edges = np.flatnonzero(np.diff(np.r_[0, (~moving).astype(int), 0]))
-            for a, b in zip(edges[::2], edges[1::2], strict=True):
-                if b - a >= int(1.0 * fs):
-                    rest.append(err[a:b] - err[a:b].mean())
-    return ErrorPools(fs, rest, jitter, locked)
+                jitter.append((e - np.interp((tt - a) / (b - a), u, lock)) / env[sel])
+        edges = np.flatnonzero(np.diff(np.r_[0, (~moving).astype(int), 0]))
+        for a, b in zip(edges[::2], edges[1::2], strict=True):
+            if b - a >= int(1.0 * fs):
+                rest.append(err[a:b] - err[a:b].mean())
+    return ErrorPools(fs, rest, jitter, locked, lags, env_v, env_rms)
+
+
+SPEED_BIN_EDGES = (0.0, 1.0, 5.0, 10.0, 20.0, 40.0, 60.0, 200.0)
+
+
+def _jitter_envelope(legs: list, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """RMS of the error's fast part (minus its 0.3 s moving average) per true-speed bin."""
+    k = max(int(0.3 * fs), 1) | 1
+    speed = np.concatenate([leg[3] for leg in legs])
+    fast = np.concatenate([e - np.convolve(e, np.ones(k) / k, "same") for e, *_ in legs])
+    centres, rms = [], []
+    for lo, hi in zip(SPEED_BIN_EDGES[:-1], SPEED_BIN_EDGES[1:], strict=True):
+        sel = (speed >= lo) & (speed < hi)
+        if sel.sum() >= 20:
+            centres.append(float(np.median(speed[sel])))
+            rms.append(float(fast[sel].std()))
+    return np.array(centres), np.array(rms)
 
 
 def _stream(pieces: list[np.ndarray], n: int, fs: float, rng: np.random.Generator) -> np.ndarray:
@@ -154,15 +200,21 @@ def _stream(pieces: list[np.ndarray], n: int, fs: float, rng: np.random.Generato
 
 
 def simulated_error(pools: ErrorPools, fs: float, n: int, intervals: list[tuple[float, float]],
-                    rng: np.random.Generator) -> np.ndarray:
+                    rng: np.random.Generator, measured_deg: np.ndarray | None = None
+                    ) -> np.ndarray:
     """Measured error for ``n`` samples at ``fs`` of a leg doing reps over ``intervals`` (s):
     resting error outside them; inside, jitter plus a source's motion-locked error stretched to
-    the rep. Pools at another rate are interpolated."""
+    the rep; plus a source's lag applied to ``measured_deg`` (the error-free reading) when given.
+    Pools at another rate are interpolated."""
     n_src = int(math.ceil(n * pools.fs / fs)) + 2
     t_src = np.arange(n_src) / pools.fs
     t = np.arange(n) / fs
     rest = np.interp(t, t_src, _stream(pools.rest, n_src, pools.fs, rng))
     jit = np.interp(t, t_src, _stream(pools.jitter, n_src, pools.fs, rng))
+    if measured_deg is not None:  # the jitter pieces are per unit of their speed envelope
+        jit = jit * pools.envelope(np.gradient(measured_deg) * fs)
+    else:
+        jit = jit * float(np.max(pools.env_rms_deg))
     move = np.zeros(n)
     locked = np.zeros(n)
     u = np.linspace(0, 1, PHASES)
@@ -174,7 +226,10 @@ def simulated_error(pools: ErrorPools, fs: float, n: int, intervals: list[tuple[
         locked[inside] = np.interp((t[inside] - a) / (b - a), u, curve)
     k = max(int(XFADE_S * fs), 1)
     m = np.convolve(move, np.ones(k) / k, "same")
-    return (1 - m) * rest + m * jit + locked
+    lag = 0.0
+    if measured_deg is not None:
+        lag = -pools.lag_s[int(rng.integers(len(pools.lag_s)))] * np.gradient(measured_deg) * fs
+    return (1 - m) * rest + m * jit + locked + lag
 
 
 # ---------------------------------------------------------------------------- simulation
@@ -233,7 +288,8 @@ def run_sim(seeds: int, sources: list[str] | None = None, seed_base: int = 1000
                                              int(100 * sc.legs["right"][1].jerk_level)])
                 truth = plan.truth["right"].to_dict()
                 err = simulated_error(pools[fps], fps, theta.size,
-                                      [tuple(iv) for iv in truth["rep_intervals_s"]], rng)
+                                      [tuple(iv) for iv in truth["rep_intervals_s"]], rng,
+                                      GAIN * theta)
                 an = analyse_angles(plan.t_s, GAIN * theta + err, fps)
                 for info, score in match(an, plan.truth["right"].to_dict()):
                     out.append(RepOutcome(info["period_s"], info["amplitude_deg"],

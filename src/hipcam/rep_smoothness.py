@@ -42,8 +42,8 @@ from hipcam.smoothness import (
 
 #: Signal kept on either side of a rep for its filter (s).
 SMOOTH_PAD_S = 0.3
-#: The smoothness band holds this many cycles per stroke (up to 8 submovements a stroke).
-STROKE_HARMONICS = 8.0
+#: The smoothness band holds this many cycles per stroke (up to 4 submovements a stroke).
+STROKE_HARMONICS = 4.0
 #: Order of the strokes' Butterworth low-pass (applied forward and backward).
 LOWPASS_ORDER = 4
 #: Resting stretches shorter than this are not used for the noise floor (s).

@@ -429,18 +429,22 @@ class SessionAnalyzer:
                 w = angles.image_weight(view)
                 s.image_weight.append(w)
                 method = "2d" if w >= 1.0 else ("3d" if w <= 0.0 else "blend")
-                # the side-view reading is noisier (depth is the model's weakest coordinate):
-                # smoothed more, and scaled up (the model reads a fraction of a swing in depth)
-                side = s.lowpass_3d.step(ch[_CH_SIDE[k]])
-                value = angles.blend_rotation(angles.correct_foreshortening_deg_float(a2, view),
-                                              SIDE_GAIN * side, w)
+                # the side-view reading is scaled up (the model reads a fraction of a swing in
+                # depth) and, for the detector only, smoothed more (depth is the model's weakest
+                # coordinate); the raw series (plots, smoothness) keeps it unsmoothed: the
+                # smoothness analysis filters each rep in its own band, and a 1.5 Hz pre-filter
+                # would erase the very submovements it scores
+                image = angles.correct_foreshortening_deg_float(a2, view)
+                side_raw = ch[_CH_SIDE[k]]
+                value = angles.blend_rotation(image, SIDE_GAIN * side_raw, w)
+                detect = angles.blend_rotation(image, SIDE_GAIN * s.lowpass_3d.step(side_raw), w)
                 pos = ch[_CH_POS[k]]
                 # a flag interpolated across a change of position is not "in position"
                 countable = not math.isfinite(pos) or pos >= 1.0 - 1e-9
-                events += self._leg_sample(leg, t, value, method, countable)
+                events += self._leg_sample(leg, t, value, detect, method, countable)
         return events
 
-    def _leg_sample(self, leg: str, t: float, value: float, method: str,
+    def _leg_sample(self, leg: str, t: float, value: float, detect: float, method: str,
                     countable: bool) -> list[RepEvent | SetEndEvent]:
         s = self._legs[leg]
         s.raw.append(value)
@@ -454,7 +458,7 @@ class SessionAnalyzer:
             if s.gap_first_s is None:
                 s.gap_first_s = t
             s.gap_last_s = t
-        x = value if countable else math.nan
+        x = detect if countable else math.nan
         f = s.lowpass.step(x)
         rest = s.baseline.step(t, f)
         s.filtered.append(f)
