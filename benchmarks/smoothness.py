@@ -14,14 +14,18 @@ Two parts, both through the real :class:`~hipcam.session.SessionAnalyzer`:
   (stride 2); 60 fps has no measured error and reuses the 30 fps error interpolated (``60*``).
 * ``--renders DIR``: videos from ``hipcam synth --grid ... -o DIR``, analysed with the real
   model at 30 fps (stride 1) and 15 fps (stride 2, the model on every other frame); per rep the
-  score against the truth's jerk level, and the 15-vs-30 fps difference of the same rep.
+  score against the truth's jerk level, and the 15-vs-30 fps difference of the same rep (the
+  checks also per camera band: up to 45° aside, beyond). ``--repeatability`` measures the same
+  rep twice at 15 fps (even frames, then odd frames: the model runs on a lossless copy without
+  the first frame): the floor of any 15-vs-30 fps comparison. ``--plot-renders PNG`` plots every
+  rendered rep's score (camera up to 45° aside).
 
 Printed per cell: the mean and worst score of smooth reps, the false-jerky rate (smooth reps
 scored < 50), and the mean and best score per jerk level; then the checks of issue 14's
 "done when". ``--plot PNG`` writes score against tempo and against size, one line per jerk level.
 
 Usage: ``python benchmarks/smoothness.py [--seeds 3] [--plot docs/smoothness_grid.png]
-[--renders benchmarks/.cache/grid/b1]``
+[--renders DIR ... [--repeatability] [--plot-renders PNG]]``
 """
 
 from __future__ import annotations
@@ -301,6 +305,53 @@ def run_sim(seeds: int, sources: list[str] | None = None, seed_base: int = 1000
 # -------------------------------------------------------------------------------- renders
 
 
+def odd_frames_copy(video: Path) -> Path:
+    """A lossless copy of ``video`` without its first frame (cached beside the poses): at stride
+    2 the model then sees the frames a 15 fps run on the original never saw (1, 3, 5, ...)."""
+    from _poses import CACHE
+
+    out = CACHE / "odd_frames" / f"{video.stem}_{video.stat().st_size}.mkv"
+    if not out.is_file():
+        import subprocess
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.stem + ".tmp.mkv")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-vf",
+                        r"select=gte(n\,1)", "-fps_mode", "passthrough", "-c:v", "ffv1",
+                        str(tmp)], check=True)
+        tmp.replace(out)
+    return out
+
+
+def run_phase(folder: Path) -> list[tuple[dict, float, float, str]]:
+    """``(truth rep, score at 15 fps on the even frames, on the odd frames, video)``: the same
+    movement measured twice at the same rate by the same model — how far apart two 15 fps
+    readings of one rep fall is the repeatability floor of any 15-vs-30 fps comparison."""
+    rows = []
+    for video in sorted(folder.glob("grid_*.mp4")):
+        if not video.with_suffix(".json").is_file():
+            continue
+        meta = json.loads(video.with_suffix(".json").read_text())
+        leg = "right" if meta["truth"]["right"]["reps"] else "left"
+        scores = []
+        for src in (video, odd_frames_copy(video)):
+            poses, fps = cached_poses(src, 2)
+            scores.append(match(replay(poses, fps / 2), meta["truth"][leg], leg))
+        az = meta["scenario"]["camera"]["azimuth_deg"]
+        for (info, s1), (_, s2) in zip(*scores, strict=True):
+            rows.append((info, s1, s2, f"{video.stem} az{az:g}"))
+    return rows
+
+
+def report_phase(rows: list[tuple[dict, float, float, str]]) -> None:
+    d = np.array([abs(a - b) for _, a, b, _ in rows], dtype=float)
+    d = d[np.isfinite(d)]
+    if d.size:
+        print(f"[repeatability] same rep at 15 fps, even vs odd frames: median |diff| "
+              f"{np.median(d):.1f}, max {d.max():.1f} points; {np.sum(d > 5)} of {d.size} reps "
+              "differ by more than 5")
+
+
 def run_renders(folder: Path, cached_only: bool = False) -> list[tuple[dict, float, float, str]]:
     """``(truth rep, score at 30 fps, score at 15 fps, video)`` for every rep of every video
     (with ``cached_only``, only videos whose poses are already cached at both strides)."""
@@ -400,6 +451,11 @@ def report_fps(res: list[RepOutcome]) -> None:
           f"(different error draws: a rep-by-rep check is in --renders)")
 
 
+def _azimuth(name: str) -> float:
+    """The camera azimuth (deg) in a row's ``"<video> az<deg>"`` label."""
+    return float(name.rsplit("az", 1)[1])
+
+
 def report_renders(rows: list[tuple[dict, float, float, str]]) -> bool:
     print("\n== real renders, real model: 30 fps (stride 1) and 15 fps (stride 2) ==")
     print(f"{'video':32s} {'tempo':>5} {'size':>4} {'jerk':>4} {'30fps':>6} {'15fps':>6} {'|d|':>5}")
@@ -410,8 +466,16 @@ def report_renders(rows: list[tuple[dict, float, float, str]]) -> bool:
             diffs.append(d)
         print(f"{name:32s} {info['period_s']:5g} {info['amplitude_deg']:4g} "
               f"{info['jerk_level']:4g} {_fmt(s1):>6} {_fmt(s2):>6} {_fmt(d):>5}")
-    ok = summarize([(i["jerk_level"], s1) for i, s1, _, _ in rows], "renders 30 fps")
-    ok &= summarize([(i["jerk_level"], s2) for i, _, s2, _ in rows], "renders 15 fps")
+    ok = True
+    bands = (("", lambda az: True), (", camera <= 45 deg aside", lambda az: abs(az) <= 45),
+             (", camera > 45 deg aside", lambda az: abs(az) > 45))
+    for label, keep in bands:
+        part = [r for r in rows if keep(_azimuth(r[3]))]
+        if part and (label == "" or len(part) < len(rows)):
+            ok &= summarize([(i["jerk_level"], s1) for i, s1, _, _ in part],
+                            f"renders 30 fps{label}")
+            ok &= summarize([(i["jerk_level"], s2) for i, _, s2, _ in part],
+                            f"renders 15 fps{label}")
     if diffs:
         d = np.array(diffs)
         print(f"[renders] same rep at 15 vs 30 fps: median |diff| {np.median(d):.1f}, max "
@@ -456,6 +520,53 @@ def plot(res: list[RepOutcome], path: Path) -> None:
     print(f"plot: {path}")
 
 
+def plot_renders(rows: list[tuple[dict, float, float, str]], path: Path,
+                 max_azimuth_deg: float = 45.0) -> None:
+    """Every rep of the renders filmed within ``max_azimuth_deg`` of the front: score against
+    tempo and against size, one colour per jerk level (filled: 30 fps, open: 15 fps), lines
+    through the 30 fps means."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sel = [r for r in rows if abs(_azimuth(r[3])) <= max_azimuth_deg]
+    videos = sorted({r[3] for r in sel})
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+    levels = sorted({r[0]["jerk_level"] for r in sel})
+    cmap = plt.get_cmap("plasma")
+    rng = np.random.default_rng(0)
+    for lv in levels:
+        c = "#2CA02C" if lv == 0 else cmap(0.85 * lv - 0.1)
+        rs = [r for r in sel if r[0]["jerk_level"] == lv]
+        for ax, key in ((axes[0], "period_s"), (axes[1], "amplitude_deg")):
+            x = np.array([r[0][key] for r in rs], float)
+            dx = rng.uniform(-0.02, 0.02, x.size) * (x.max() - x.min() + 1.0)
+            s30 = np.array([r[1] for r in rs], float)
+            s15 = np.array([r[2] for r in rs], float)
+            ax.scatter(x + dx, s30, color=c, s=16, zorder=3)
+            ax.scatter(x - dx, s15, facecolors="none", edgecolors=c, s=16, zorder=3)
+            xs = np.unique(x)
+            ax.plot(xs, [np.nanmean(s30[x == v]) for v in xs], "-", color=c,
+                    lw=2.2 if lv == 0 else 1.4,
+                    label=f"jerk level {lv:g}" if lv else "smooth (jerk 0)")
+    for ax, xl in ((axes[0], "tempo (s per rep)"), (axes[1], "size (deg)")):
+        ax.axhline(SMOOTH_FROM, color="green", lw=0.8, ls="--")
+        ax.axhline(JERKY_BELOW, color="red", lw=0.8, ls="--")
+        ax.set_xlabel(xl)
+        ax.set_ylim(-4, 104)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("smoothness score of each rep")
+    axes[1].legend(loc="center right", fontsize=8)
+    fig.suptitle(f"hipcam smoothness, real model on {len(videos)} rendered videos, camera 0-"
+                 f"{max_azimuth_deg:g}° aside: filled 30 fps, open 15 fps, lines 30 fps means",
+                 fontsize=9.5)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    print(f"plot: {path}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3, help="simulated sessions per cell and rate")
@@ -467,6 +578,11 @@ def main() -> int:
     ap.add_argument("--no-sim", action="store_true", help="only the renders")
     ap.add_argument("--cached-only", action="store_true",
                     help="only renders whose poses are already cached (no model runs)")
+    ap.add_argument("--plot-renders", type=Path,
+                    help="write a plot of every rendered rep's score (camera up to 45° aside)")
+    ap.add_argument("--repeatability", action="store_true",
+                    help="with --renders: also score each rep at 15 fps on the odd frames "
+                    "(the model runs again) - the floor of the 15-vs-30 fps comparison")
     ap.add_argument("--sources", nargs="*",
                     help="sample videos whose measured pose error the simulation uses (default all)")
     args = ap.parse_args()
@@ -479,8 +595,15 @@ def main() -> int:
         report_fps(res)
         if args.plot:
             plot(res, args.plot)
+    all_rows = []
     for folder in args.renders:
-        ok &= report_renders(run_renders(folder, args.cached_only))
+        rows = run_renders(folder, args.cached_only)
+        all_rows += rows
+        ok &= report_renders(rows)
+        if args.repeatability:
+            report_phase(run_phase(folder))
+    if args.plot_renders and all_rows:
+        plot_renders(all_rows, args.plot_renders)
     print("ALL CHECKS PASS" if ok else "SOME CHECKS FAIL")
     return 0 if ok else 1
 
