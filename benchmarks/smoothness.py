@@ -31,8 +31,11 @@ Usage: ``python benchmarks/smoothness.py [--seeds 3] [--plot docs/smoothness_gri
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import json
 import math
+import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -304,16 +307,66 @@ def run_sim(seeds: int, sources: list[str] | None = None, seed_base: int = 1000
 
 # -------------------------------------------------------------------------------- renders
 
+#: The camera band the smoothness checks hold for (and the render plot shows).
+MAX_CHECKED_AZIMUTH_DEG = 45.0
 
-def odd_frames_copy(video: Path) -> Path:
-    """A lossless copy of ``video`` without its first frame (cached beside the poses): at stride
-    2 the model then sees the frames a 15 fps run on the original never saw (1, 3, 5, ...)."""
+
+@dataclass
+class RenderedRep:
+    """One true rep of a rendered video scored twice: ``a`` and ``b`` (NaN: not counted)."""
+
+    info: dict
+    a: float
+    b: float
+    video: str
+    azimuth_deg: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.video} az{self.azimuth_deg:g}"
+
+
+def _videos(folder: Path) -> list[Path]:
+    """The finished renders (truth JSON beside them) in ``folder``; an empty or missing folder
+    is an error (a check over nothing must not pass)."""
+    videos = [v for v in sorted(folder.glob("grid_*.mp4")) if v.with_suffix(".json").is_file()]
+    if not videos:
+        raise SystemExit(f"smoothness.py: no finished renders (grid_*.mp4 + .json) in {folder}")
+    return videos
+
+
+def _score_twice(video: Path, first: tuple[Path, int], second: tuple[Path, int],
+                 odd_second: bool = False) -> list[RenderedRep]:
+    """Every true rep of ``video`` scored on two pose runs ``(file, stride)``; with
+    ``odd_second`` the second file is :func:`odd_frames_copy` of the video, whose frames are
+    re-timed to the original's (frame k of the copy is frame k + 1)."""
+    meta = json.loads(video.with_suffix(".json").read_text())
+    leg = "right" if meta["truth"]["right"]["reps"] else "left"
+    scores = []
+    for k, (src, stride) in enumerate((first, second)):
+        poses, fps = cached_poses(src, stride)
+        if odd_second and k == 1:
+            poses = dataclasses.replace(poses, t_s=(np.asarray(poses.frame_index) + 1) / fps)
+        scores.append(match(replay(poses, fps / stride), meta["truth"][leg], leg))
+    az = float(meta["scenario"]["camera"]["azimuth_deg"])
+    return [RenderedRep(info, s1, s2, video.stem, az)
+            for (info, s1), (_, s2) in zip(*scores, strict=True)]
+
+
+def _odd_copy_path(video: Path) -> Path:
     from _poses import CACHE
 
-    out = CACHE / "odd_frames" / f"{video.stem}_{video.stat().st_size}.mkv"
-    if not out.is_file():
-        import subprocess
+    st = video.stat()
+    key = hashlib.sha1(f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
+    return CACHE / "odd_frames" / f"{video.stem}_{key[:10]}.mkv"
 
+
+def odd_frames_copy(video: Path) -> Path:
+    """A lossless copy of ``video`` without its first frame (cached beside the poses, keyed by
+    the file's path, size and time): at stride 2 the model then sees the frames a 15 fps run on
+    the original never saw (1, 3, 5, ...)."""
+    out = _odd_copy_path(video)
+    if not out.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.stem + ".tmp.mkv")
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-vf",
@@ -323,56 +376,33 @@ def odd_frames_copy(video: Path) -> Path:
     return out
 
 
-def run_phase(folder: Path) -> list[tuple[dict, float, float, str]]:
-    """``(truth rep, score at 15 fps on the even frames, on the odd frames, video)``: the same
-    movement measured twice at the same rate by the same model — how far apart two 15 fps
-    readings of one rep fall is the repeatability floor of any 15-vs-30 fps comparison."""
-    rows = []
-    for video in sorted(folder.glob("grid_*.mp4")):
-        if not video.with_suffix(".json").is_file():
+def run_renders(folder: Path, cached_only: bool = False) -> list[RenderedRep]:
+    """Every true rep of every render, scored at 30 fps (``a``, stride 1) and 15 fps (``b``,
+    stride 2); with ``cached_only``, only videos whose poses are already cached at both."""
+    from _poses import _key
+
+    rows: list[RenderedRep] = []
+    for video in _videos(folder):
+        if cached_only and not all(_key(video, k).is_file() for k in (1, 2)):
             continue
-        meta = json.loads(video.with_suffix(".json").read_text())
-        leg = "right" if meta["truth"]["right"]["reps"] else "left"
-        scores = []
-        for src in (video, odd_frames_copy(video)):
-            poses, fps = cached_poses(src, 2)
-            scores.append(match(replay(poses, fps / 2), meta["truth"][leg], leg))
-        az = meta["scenario"]["camera"]["azimuth_deg"]
-        for (info, s1), (_, s2) in zip(*scores, strict=True):
-            rows.append((info, s1, s2, f"{video.stem} az{az:g}"))
+        rows += _score_twice(video, (video, 1), (video, 2))
     return rows
 
 
-def report_phase(rows: list[tuple[dict, float, float, str]]) -> None:
-    d = np.array([abs(a - b) for _, a, b, _ in rows], dtype=float)
-    d = d[np.isfinite(d)]
-    if d.size:
-        print(f"[repeatability] same rep at 15 fps, even vs odd frames: median |diff| "
-              f"{np.median(d):.1f}, max {d.max():.1f} points; {np.sum(d > 5)} of {d.size} reps "
-              "differ by more than 5")
-
-
-def run_renders(folder: Path, cached_only: bool = False) -> list[tuple[dict, float, float, str]]:
-    """``(truth rep, score at 30 fps, score at 15 fps, video)`` for every rep of every video
-    (with ``cached_only``, only videos whose poses are already cached at both strides)."""
+def run_phase(folder: Path, cached_only: bool = False) -> list[RenderedRep]:
+    """Every true rep scored at 15 fps twice: on the even frames (``a``) and on the odd frames
+    (``b``, the model run again on :func:`odd_frames_copy`) — the same movement measured twice at
+    one rate by the same model: how far apart the two fall is the repeatability floor of any
+    15-vs-30 fps comparison."""
     from _poses import _key
 
-    rows = []
-    for video in sorted(folder.glob("grid_*.mp4")):
-        if not video.with_suffix(".json").is_file():
-            continue  # still being rendered
-        if cached_only and not all(_key(video, k).is_file() for k in (1, 2)):
+    rows: list[RenderedRep] = []
+    for video in _videos(folder):
+        odd = _odd_copy_path(video)
+        if cached_only and not (_key(video, 2).is_file() and odd.is_file()
+                                and _key(odd, 2).is_file()):
             continue
-        meta = json.loads(video.with_suffix(".json").read_text())
-        leg = "right" if meta["truth"]["right"]["reps"] else "left"
-        scores = {}
-        for stride in (1, 2):
-            poses, fps = cached_poses(video, stride)
-            an = replay(poses, fps / stride)
-            scores[stride] = match(an, meta["truth"][leg], leg)
-        az = meta["scenario"]["camera"]["azimuth_deg"]
-        for (info, s1), (_, s2) in zip(scores[1], scores[2], strict=True):
-            rows.append((info, s1, s2, f"{video.stem} az{az:g}"))
+        rows += _score_twice(video, (video, 2), (odd_frames_copy(video), 2), odd_second=True)
     return rows
 
 
@@ -451,37 +481,49 @@ def report_fps(res: list[RepOutcome]) -> None:
           f"(different error draws: a rep-by-rep check is in --renders)")
 
 
-def _azimuth(name: str) -> float:
-    """The camera azimuth (deg) in a row's ``"<video> az<deg>"`` label."""
-    return float(name.rsplit("az", 1)[1])
+def _bands(rows: list[RenderedRep]) -> list[tuple[str, list[RenderedRep]]]:
+    """All rows, then those within :data:`MAX_CHECKED_AZIMUTH_DEG` and beyond (when both exist)."""
+    lim = MAX_CHECKED_AZIMUTH_DEG
+    near = [r for r in rows if abs(r.azimuth_deg) <= lim]
+    far = [r for r in rows if abs(r.azimuth_deg) > lim]
+    out = [("", rows)]
+    if near and far:
+        out += [(f", camera <= {lim:g} deg aside", near), (f", camera > {lim:g} deg aside", far)]
+    return out
 
 
-def report_renders(rows: list[tuple[dict, float, float, str]]) -> bool:
+def _differences(rows: list[RenderedRep], what: str) -> float:
+    """Print the |a - b| distribution of the reps scored both times; return its max (NaN: none)."""
+    d = np.array([abs(r.a - r.b) for r in rows], dtype=float)
+    both = np.isfinite(d)
+    once = int(np.sum(np.isfinite([r.a for r in rows]) ^ np.isfinite([r.b for r in rows])))
+    d = d[both]
+    if not d.size:
+        print(f"[{what}] no rep scored both times")
+        return float("nan")
+    print(f"[{what}] median |diff| {np.median(d):.1f}, max {d.max():.1f} points; {np.sum(d > 5)} "
+          f"of {d.size} reps differ by more than 5" + (f" ({once} scored only once)" if once else ""))
+    return float(d.max())
+
+
+def report_renders(rows: list[RenderedRep]) -> bool:
     print("\n== real renders, real model: 30 fps (stride 1) and 15 fps (stride 2) ==")
     print(f"{'video':32s} {'tempo':>5} {'size':>4} {'jerk':>4} {'30fps':>6} {'15fps':>6} {'|d|':>5}")
-    diffs = []
-    for info, s1, s2, name in rows:
-        d = abs(s1 - s2)
-        if np.isfinite(d):
-            diffs.append(d)
-        print(f"{name:32s} {info['period_s']:5g} {info['amplitude_deg']:4g} "
-              f"{info['jerk_level']:4g} {_fmt(s1):>6} {_fmt(s2):>6} {_fmt(d):>5}")
+    for r in rows:
+        print(f"{r.label:32s} {r.info['period_s']:5g} {r.info['amplitude_deg']:4g} "
+              f"{r.info['jerk_level']:4g} {_fmt(r.a):>6} {_fmt(r.b):>6} {_fmt(abs(r.a - r.b)):>5}")
     ok = True
-    bands = (("", lambda az: True), (", camera <= 45 deg aside", lambda az: abs(az) <= 45),
-             (", camera > 45 deg aside", lambda az: abs(az) > 45))
-    for label, keep in bands:
-        part = [r for r in rows if keep(_azimuth(r[3]))]
-        if part and (label == "" or len(part) < len(rows)):
-            ok &= summarize([(i["jerk_level"], s1) for i, s1, _, _ in part],
-                            f"renders 30 fps{label}")
-            ok &= summarize([(i["jerk_level"], s2) for i, _, s2, _ in part],
-                            f"renders 15 fps{label}")
-    if diffs:
-        d = np.array(diffs)
-        print(f"[renders] same rep at 15 vs 30 fps: median |diff| {np.median(d):.1f}, max "
-              f"{d.max():.1f} points; {np.sum(d > 5)} of {d.size} reps differ by more than 5")
-        ok &= bool(d.max() <= 5)
+    for label, part in _bands(rows):
+        ok &= summarize([(r.info["jerk_level"], r.a) for r in part], f"renders 30 fps{label}")
+        ok &= summarize([(r.info["jerk_level"], r.b) for r in part], f"renders 15 fps{label}")
+    for label, part in _bands(rows):
+        ok &= _differences(part, f"renders: same rep at 15 vs 30 fps{label}") <= 5
     return ok
+
+
+def report_phase(rows: list[RenderedRep]) -> None:
+    for label, part in _bands(rows):
+        _differences(part, f"repeatability: same rep at 15 fps, even vs odd frames{label}")
 
 
 def plot(res: list[RepOutcome], path: Path) -> None:
@@ -492,36 +534,26 @@ def plot(res: list[RepOutcome], path: Path) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     levels = sorted({r.jerk for r in res})
-    cmap = plt.get_cmap("plasma")
     for lv in levels:
         sel = [r for r in res if r.jerk == lv and r.source == "30"]
         for ax, attr, xs in ((axes[0], "tempo_s", TEMPOS), (axes[1], "size_deg", SIZES)):
             m = [np.nanmean([r.score for r in sel if getattr(r, attr) == x]) for x in xs]
             lo = [np.nanmin([r.score for r in sel if getattr(r, attr) == x]) for x in xs]
             hi = [np.nanmax([r.score for r in sel if getattr(r, attr) == x]) for x in xs]
-            c = "#2CA02C" if lv == 0 else cmap(0.85 * lv - 0.1)
+            c = _jerk_colour(lv)
             ax.plot(xs, m, "o-", color=c, lw=2.2 if lv == 0 else 1.5,
                     label=f"jerk level {lv:g}" if lv else "smooth (jerk 0)")
             if lv in (0, max(levels)):
                 ax.fill_between(xs, lo, hi, color=c, alpha=0.10)
-    for ax, xl in ((axes[0], "tempo (s per rep)"), (axes[1], "size (deg)")):
-        ax.axhline(SMOOTH_FROM, color="green", lw=0.8, ls="--")
-        ax.axhline(JERKY_BELOW, color="red", lw=0.8, ls="--")
-        ax.set_xlabel(xl)
-        ax.set_ylim(-2, 102)
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("smoothness score (mean; shaded: min..max)")
+    _style_score_axes(axes, "smoothness score (mean; shaded: min..max)")
     axes[1].legend(loc="lower right", fontsize=8)
     fig.suptitle("hipcam smoothness score, 30 fps, true angle + measured pose error "
                  "(benchmarks/smoothness.py)", fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    print(f"plot: {path}")
+    _save(fig, path)
 
 
-def plot_renders(rows: list[tuple[dict, float, float, str]], path: Path,
-                 max_azimuth_deg: float = 45.0) -> None:
+def plot_renders(rows: list[RenderedRep], path: Path,
+                 max_azimuth_deg: float = MAX_CHECKED_AZIMUTH_DEG) -> None:
     """Every rep of the renders filmed within ``max_azimuth_deg`` of the front: score against
     tempo and against size, one colour per jerk level (filled: 30 fps, open: 15 fps), lines
     through the 30 fps means."""
@@ -530,37 +562,49 @@ def plot_renders(rows: list[tuple[dict, float, float, str]], path: Path,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sel = [r for r in rows if abs(_azimuth(r[3])) <= max_azimuth_deg]
-    videos = sorted({r[3] for r in sel})
+    sel = [r for r in rows if abs(r.azimuth_deg) <= max_azimuth_deg]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
-    levels = sorted({r[0]["jerk_level"] for r in sel})
-    cmap = plt.get_cmap("plasma")
+    levels = sorted({r.info["jerk_level"] for r in sel})
     rng = np.random.default_rng(0)
     for lv in levels:
-        c = "#2CA02C" if lv == 0 else cmap(0.85 * lv - 0.1)
-        rs = [r for r in sel if r[0]["jerk_level"] == lv]
+        c = _jerk_colour(lv)
+        rs = [r for r in sel if r.info["jerk_level"] == lv]
         for ax, key in ((axes[0], "period_s"), (axes[1], "amplitude_deg")):
-            x = np.array([r[0][key] for r in rs], float)
+            x = np.array([r.info[key] for r in rs], float)
             dx = rng.uniform(-0.02, 0.02, x.size) * (x.max() - x.min() + 1.0)
-            s30 = np.array([r[1] for r in rs], float)
-            s15 = np.array([r[2] for r in rs], float)
+            s30 = np.array([r.a for r in rs], float)
+            s15 = np.array([r.b for r in rs], float)
             ax.scatter(x + dx, s30, color=c, s=16, zorder=3)
             ax.scatter(x - dx, s15, facecolors="none", edgecolors=c, s=16, zorder=3)
             xs = np.unique(x)
             ax.plot(xs, [np.nanmean(s30[x == v]) for v in xs], "-", color=c,
                     lw=2.2 if lv == 0 else 1.4,
                     label=f"jerk level {lv:g}" if lv else "smooth (jerk 0)")
+    _style_score_axes(axes, "smoothness score of each rep")
+    axes[1].legend(loc="center right", fontsize=8)
+    fig.suptitle(f"hipcam smoothness, real model on {len({r.video for r in sel})} rendered videos, "
+                 f"camera 0-{max_azimuth_deg:g}° aside: filled 30 fps, open 15 fps, lines 30 fps "
+                 "means", fontsize=9.5)
+    _save(fig, path)
+
+
+def _jerk_colour(level: float):
+    import matplotlib.pyplot as plt
+
+    return "#2CA02C" if level == 0 else plt.get_cmap("plasma")(0.85 * level - 0.1)
+
+
+def _style_score_axes(axes, ylabel: str) -> None:
     for ax, xl in ((axes[0], "tempo (s per rep)"), (axes[1], "size (deg)")):
         ax.axhline(SMOOTH_FROM, color="green", lw=0.8, ls="--")
         ax.axhline(JERKY_BELOW, color="red", lw=0.8, ls="--")
         ax.set_xlabel(xl)
         ax.set_ylim(-4, 104)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("smoothness score of each rep")
-    axes[1].legend(loc="center right", fontsize=8)
-    fig.suptitle(f"hipcam smoothness, real model on {len(videos)} rendered videos, camera 0-"
-                 f"{max_azimuth_deg:g}° aside: filled 30 fps, open 15 fps, lines 30 fps means",
-                 fontsize=9.5)
+    axes[0].set_ylabel(ylabel)
+
+
+def _save(fig, path: Path) -> None:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -579,13 +623,16 @@ def main() -> int:
     ap.add_argument("--cached-only", action="store_true",
                     help="only renders whose poses are already cached (no model runs)")
     ap.add_argument("--plot-renders", type=Path,
-                    help="write a plot of every rendered rep's score (camera up to 45° aside)")
+                    help="write a plot of every rendered rep's score (camera up to "
+                    f"{MAX_CHECKED_AZIMUTH_DEG:g}° aside)")
     ap.add_argument("--repeatability", action="store_true",
                     help="with --renders: also score each rep at 15 fps on the odd frames "
                     "(the model runs again) - the floor of the 15-vs-30 fps comparison")
     ap.add_argument("--sources", nargs="*",
                     help="sample videos whose measured pose error the simulation uses (default all)")
     args = ap.parse_args()
+    if (args.plot_renders or args.repeatability) and not args.renders:
+        ap.error("--plot-renders and --repeatability need --renders DIR")
     print(machine())
     print(load_note())
     ok = True
@@ -601,7 +648,7 @@ def main() -> int:
         all_rows += rows
         ok &= report_renders(rows)
         if args.repeatability:
-            report_phase(run_phase(folder))
+            report_phase(run_phase(folder, args.cached_only))
     if args.plot_renders and all_rows:
         plot_renders(all_rows, args.plot_renders)
     print("ALL CHECKS PASS" if ok else "SOME CHECKS FAIL")

@@ -155,3 +155,28 @@ def test_replayed_angles_count_like_poses_in_position():
     assert len(an.reps("right")) == len(truth) == 6
     assert an.reps("left") == []
     assert an.in_position_intervals("right")
+    assert an.in_position_intervals("left") == []  # never seen: no evidence of position
+
+
+def test_side_view_raw_series_is_unsmoothed_while_the_detector_gets_it_filtered():
+    """From the side (view 90°) the leg is read from the 3D rotation: the raw series (plots,
+    smoothness score) holds it scaled but unsmoothed; only the detector's input is low-passed
+    (a pre-filter would erase the submovements the smoothness score looks for)."""
+    from hipcam.session import SIDE_GAIN
+
+    fs = 30.0
+    rng = np.random.default_rng(2)
+    t = np.arange(int(12 * fs)) / fs
+    side = 4.0 * np.clip(np.sin(2 * np.pi * t / 3.0), 0, None) + rng.normal(0, 0.5, t.size)
+    an = SessionAnalyzer(fs)
+    for ti, si in zip(t, side, strict=True):
+        an.push_angles(float(ti), (float("nan"), float("nan")), (float("nan"), float(si)), 90.0)
+    an.finish()
+    series = an.series()
+    raw = np.asarray(series["right_angle_deg"], float)
+    n = min(raw.size, side.size)
+    assert np.allclose(raw[:n], SIDE_GAIN * side[:n], atol=1e-6)
+    filtered = np.asarray(an._legs["right"].filtered, float)[:n]
+    ok = np.isfinite(filtered)
+    rough = lambda x: float(np.std(np.diff(x)))  # noqa: E731
+    assert rough(filtered[ok]) < 0.2 * rough(raw[:n][ok])

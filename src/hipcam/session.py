@@ -57,8 +57,9 @@ __all__ = ["LEGS", "MIN_VISIBILITY", "LegResult", "PositionGate", "RepEvent", "R
 #: samples, and a brisk one is aliased): the analysis runs but says its counts are unreliable.
 MIN_RELIABLE_RATE_HZ = 3.0
 YAW_WINDOW_S = 5.0
-#: Extra low-pass of the 3D rotation before it is blended in (side views): its frame-to-frame
-#: noise is ~3° where the image angle's is <1°; reps last ≥ 1 s.
+#: Extra low-pass of the 3D rotation in the rep detector's input (side views): its frame-to-frame
+#: noise is ~3° where the image angle's is <1°; reps last ≥ 1 s. The raw series (plots, the
+#: smoothness score) keeps the unsmoothed reading.
 CUTOFF_3D_HZ = 1.5
 #: The model reads ~10-20% of a shin's swing in depth (rendered tests, camera 75-90° aside):
 #: the side-view reading is scaled by this to approximate degrees of hip rotation.
@@ -335,16 +336,18 @@ class SessionAnalyzer:
                     angle_3d_deg: tuple[float, float] = (math.nan, math.nan),
                     yaw_deg: float = 0.0) -> list[RepEvent | SetEndEvent]:
         """Add one frame given as the legs' raw angles (left, right; NaN = unseen) instead of a
-        pose, both legs in position and seen from ``yaw_deg``: for replaying simulated or
+        pose, each seen leg in position and seen from ``yaw_deg``: for replaying simulated or
         recorded angle series."""
         self._frame_time(t_s)
         self.frames += 1
         self.frames_detected += 1
+        seen = [math.isfinite(angle_2d_deg[k]) or math.isfinite(angle_3d_deg[k])
+                for k in range(len(LEGS))]
         update = getattr(self.gate, "update", None)  # the gate learns "in position" too
-        if update is not None:
-            update(t_s, {leg: 1.0 for leg in LEGS})
+        if update is not None:  # (an unseen leg is no evidence either way, as with poses)
+            update(t_s, {leg: 1.0 if seen[k] else math.nan for k, leg in enumerate(LEGS)})
         for k, leg in enumerate(LEGS):
-            if math.isfinite(angle_2d_deg[k]) or math.isfinite(angle_3d_deg[k]):
+            if seen[k]:
                 self._legs[leg].frames_seen += 1
         ch = [*angle_2d_deg, *angle_3d_deg, yaw_deg, 1.0, 1.0, yaw_deg, yaw_deg, *angle_3d_deg]
         return self._consume(self._resampler.push(t_s, ch))
