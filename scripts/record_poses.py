@@ -23,7 +23,8 @@ from hipcam.pipeline import analyse_video  # noqa: E402
 
 
 def record_side_view(name: str) -> None:
-    """A camera-grid cell of benchmarks/accuracy.py (rendered and posed there, cached)."""
+    """A camera-grid cell of benchmarks/accuracy.py (rendered and posed there, cached; the
+    reduced grid's cells first, then the full grid's)."""
     import json
     import shutil
 
@@ -31,7 +32,10 @@ def record_side_view(name: str) -> None:
     import accuracy
 
     cell = replay.SIDE_VIEWS[name]
-    poses = accuracy.grid_poses(cell, accuracy.camera_grid("reduced")[cell])
+    grid = accuracy.camera_grid("reduced")
+    if cell not in grid:
+        grid = accuracy.camera_grid("full")
+    poses = accuracy.grid_poses(cell, grid[cell])
     shutil.copyfile(poses, replay.POSES_DIR / f"{name}.npz")
     truth = json.loads(poses.with_name(f"{cell}.json").read_text())
     (replay.POSES_DIR / f"{name}.truth.json").write_text(json.dumps(

@@ -41,6 +41,9 @@ SIDE_VIEWS = {
     "side_az90_near": "tune_az+90_near_average_h1",
     "side_az60_near": "tune_az+60_near_average_h1",
     "side_az90_far": "tune_az+90_far_average_h1",
+    # not a side view: the camera high in front (1.4 m, ~18° down; the model reads the level
+    # thigh only ~50° from "down": it once failed the position gate)
+    "front_high_camera": "grid_az+0_near_heavy_male_h1.4",
 }
 
 

@@ -9,6 +9,7 @@ from hipcam import pose
 from hipcam.position import (
     ENTER_S,
     LEGS,
+    PositionFeatures,
     PositionGate,
     flags_to_intervals,
     position_checks,
@@ -194,3 +195,24 @@ def test_setup_advice_only_while_no_leg_is_in_or_settling_into_the_position():
     _feed(gate, [(0.5, 1.0)], t0=2.0)
     assert setup_advice(gate, 2.5) is None  # sitting down: no nagging
     assert setup_advice(object(), 3.0) is None
+
+
+def _features(thigh_left: float, thigh_right: float, right_seen: bool = True) -> PositionFeatures:
+    """Seated readings (knee 100°, shin 20° from down, trunk upright) with the given thighs."""
+    one = lambda v: {"left": np.array([v]), "right": np.array([v])}  # noqa: E731
+    return PositionFeatures(
+        knee_deg=one(100.0), shin_from_down_deg=one(20.0), trunk_from_up_deg=np.array([5.0]),
+        thigh_from_down_deg={"left": np.array([thigh_left]), "right": np.array([thigh_right])},
+        leg_seen={"left": np.array([True]), "right": np.array([right_seen])})
+
+
+@pytest.mark.parametrize(("left", "right", "right_seen", "want_left"), [
+    (75.0, 80.0, True, 1.0),   # level thighs seen from a level camera
+    (48.0, 53.0, True, 1.0),   # both read low: a camera high in front (the model's depth)
+    (36.0, 45.0, True, 1.0),   # still agreeing, above the floor
+    (45.0, 80.0, True, 0.0),   # one thigh low beside a level one: not this position (or a guess)
+    (45.0, 45.0, False, 0.0),  # the other thigh unseen: no agreement to lean on
+    (30.0, 30.0, True, 0.0),   # below the floor: standing, walking
+])
+def test_thigh_floor_is_lowered_only_when_both_thighs_read_low(left, right, right_seen, want_left):
+    assert position_checks(_features(left, right, right_seen))["left"][0] == want_left

@@ -161,6 +161,17 @@ def test_near_leg_counted_from_the_side_resting_leg_silent(name):
         assert 0.5 * np.mean(amps) < np.mean(roms) < 1.5 * np.mean(amps)
 
 
+def test_camera_high_in_front_is_in_position_and_counted():
+    # a laptop on a high table in front of the bed (1.4 m, ~18° down): the model's world
+    # landmarks put the level thigh only ~48-61° from "down" (depth compression), which the
+    # gate's old 50° floor refused for most frames (0 of 4 reps counted)
+    an, truth, moving, resting = _side("front_high_camera")
+    assert len(an.reps(moving)) == len(truth[moving]["rep_intervals_s"]) == 4
+    assert an.reps(resting) == []
+    (a, b), = an.in_position_intervals(moving)
+    assert a < truth[moving]["rep_intervals_s"][0][0] and b > truth[moving]["rep_intervals_s"][-1][1]
+
+
 def test_hidden_far_leg_is_never_counted():
     an, truth, moving, resting = _side("side_az90_far")
     res = an.leg_result(moving)
