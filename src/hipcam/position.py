@@ -8,7 +8,8 @@ up never produce one.
 Every check uses MediaPipe's **world** landmarks (metres, hip-centred, axes aligned with the
 camera: y points down the picture). Angles between body segments do not depend on where the
 camera stands, and the direction "down" only needs a roughly level camera, so the gate holds
-from the front to a pure side view and for a camera tilted up or down by up to 20°. Per frame and
+from the front to a pure side view; for a camera tilted down from a high table in front the
+model reads the thighs steeper than they are, which the thigh check allows for (*). Per frame and
 leg, the person is *in position* when (:func:`position_checks`):
 
 ==============================  ==============  =============================================
