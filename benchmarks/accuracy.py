@@ -146,16 +146,24 @@ def grid_scenario(az: int, which: str, body: str, height_m: float, seed: int,
     }
 
 
-def camera_grid(size: str = "full") -> dict[str, dict[str, Any]]:
-    """name -> scenario for the camera grid (``full``: every azimuth × near/far × body × height)."""
+GRID_SEED = 300
+
+
+def camera_grid(size: str = "full", seed_base: int = GRID_SEED,
+                bodies: tuple[str, ...] = GRID_BODIES) -> dict[str, dict[str, Any]]:
+    """name -> scenario for the camera grid (``full``: every azimuth × near/far × body × height).
+
+    Another ``seed_base`` or other ``bodies`` give a held-out copy of the full grid (its cells
+    named ``grid<seed_base>_...``, rendered apart from the default grid's)."""
     out: dict[str, dict[str, Any]] = {}
     if size == "full":
-        cells = [("grid", az, which, body, h) for az in GRID_AZIMUTHS for which in ("near", "far")
-                 for body in GRID_BODIES for h in GRID_HEIGHTS_M]
+        group = "grid" if seed_base == GRID_SEED and bodies == GRID_BODIES else f"grid{seed_base}"
+        cells = [(group, az, which, body, h) for az in GRID_AZIMUTHS for which in ("near", "far")
+                 for body in bodies for h in GRID_HEIGHTS_M]
     else:
         cells = list(GRID_REDUCED)
     for k, (group, az, which, body, h) in enumerate(cells):
-        name, sc = grid_scenario(az, which, body, h, seed=300 + k, group=group)
+        name, sc = grid_scenario(az, which, body, h, seed=seed_base + k, group=group)
         out[name] = sc
     return out
 
@@ -281,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the camera grid instead of the suite: 'full' = azimuth 0, ±30, ±45, "
                          "±60, ±75, ±90 × near/far leg × 2 bodies × 2 camera heights (88 renders), "
                          "'reduced' = the 18 cells of GRID_REDUCED")
+    ap.add_argument("--grid-seed", type=int, default=GRID_SEED,
+                    help="first seed of the full grid's cells (another value: a held-out grid)")
+    ap.add_argument("--grid-bodies", default=",".join(GRID_BODIES),
+                    help="comma-separated body presets of the full grid")
     ap.add_argument("--lookalikes", action="store_true",
                     help="run the look-alike family instead (benchmarks/lookalikes.py: knee "
                          "extension, internal rotation, abduction, posture shifts; false reps/min)")
@@ -294,7 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         ap.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.grid:
-        grid = {k: v for k, v in camera_grid(args.grid).items() if args.only in k}
+        bodies = tuple(b for b in args.grid_bodies.split(",") if b)
+        grid = {k: v for k, v in camera_grid(args.grid, args.grid_seed, bodies).items()
+                if args.only in k}
         print(f"hipcam camera grid ({args.grid}) — {len(grid)} scenarios — {date.today()} — "
               f"{platform.machine()}, {_cpu()}", flush=True)
         if args.render_only:

@@ -180,3 +180,30 @@ def test_side_view_raw_series_is_unsmoothed_while_the_detector_gets_it_filtered(
     ok = np.isfinite(filtered)
     rough = lambda x: float(np.std(np.diff(x)))  # noqa: E731
     assert rough(filtered[ok]) < 0.2 * rough(raw[:n][ok])
+
+
+def _replay_both(left: np.ndarray, right: np.ndarray, t: np.ndarray, view_deg: float):
+    an = SessionAnalyzer(30.0)
+    for ti, a, b in zip(t, left, right, strict=True):
+        an.push_angles(float(ti), (float(a), float(b)), yaw_deg=view_deg)
+    an.finish()
+    return len(an.reps("left")), len(an.reps("right"))
+
+
+@pytest.mark.parametrize(("view_deg", "right_amp", "want"), [
+    (60.0, 10.0, (6, 0)),   # from the side, a small swing in step with the other leg: its echo
+    (0.0, 10.0, (6, 6)),    # from the front the model does not do that: both legs count
+    (60.0, 27.0, (6, 6)),   # both legs really swinging together, alike: both count
+])
+def test_echo_of_the_other_legs_swing_is_not_a_rep(view_deg, right_amp, want):
+    t, big, _ = rep_series(n_reps=6, period_s=2.0, amplitude_deg=30.0, noise_deg=0.3, seed=7)
+    _, small, _ = rep_series(n_reps=6, period_s=2.0, amplitude_deg=right_amp, noise_deg=0.3,
+                             seed=8)
+    n = min(big.size, small.size)
+    assert _replay_both(big[:n], small[:n], t[:n], view_deg) == want
+
+
+def test_a_small_rep_from_the_side_counts_when_the_other_leg_rests():
+    t, small, _ = rep_series(n_reps=6, period_s=2.0, amplitude_deg=10.0, noise_deg=0.3, seed=8)
+    rest = np.random.default_rng(1).normal(0, 0.3, small.size)
+    assert _replay_both(rest, small, t, 60.0) == (0, 6)

@@ -61,6 +61,12 @@ YAW_WINDOW_S = 5.0
 #: noise is ~3° where the image angle's is <1°; reps last ≥ 1 s. The raw series (plots, the
 #: smoothness score) keeps the unsmoothed reading.
 CUTOFF_3D_HZ = 1.5
+#: A leg's rep seen from this far aside (deg) that coincides with a swing of the other leg
+#: ``ECHO_RATIO`` times larger, peaking within ``ECHO_WINDOW_S``, is an echo of that swing
+#: (:meth:`SessionAnalyzer._is_echo`).
+ECHO_VIEW_DEG = 45.0
+ECHO_RATIO = 1.6
+ECHO_WINDOW_S = 0.5
 #: The model reads ~10-20% of a shin's swing in depth (rendered tests, camera 75-90° aside):
 #: the side-view reading is scaled by this to approximate degrees of hip rotation.
 SIDE_GAIN = 5.0
@@ -487,9 +493,29 @@ class SessionAnalyzer:
 
     # -- reps and sets --------------------------------------------------------------------
     def _accepts(self, leg: str, rep: Rep, t_s: float) -> bool:
-        """The gate's verdict on a finished rep (see :meth:`hipcam.position.PositionGate.accepts`)."""
+        """Whether a finished rep counts: the gate's verdict (see
+        :meth:`hipcam.position.PositionGate.accepts`), and not an echo of the other leg's swing
+        (:meth:`_is_echo`)."""
         accepts = getattr(self.gate, "accepts", None)
-        return accepts is None or bool(accepts(leg, rep.start_s, t_s))
+        if accepts is not None and not accepts(leg, rep.start_s, t_s):
+            return False
+        return not self._is_echo(leg, rep)
+
+    def _is_echo(self, leg: str, rep: Rep) -> bool:
+        """Seen from :data:`ECHO_VIEW_DEG` or more aside, the model moves the far leg a little with
+        the near one: a rep of ``leg`` whose peak coincides (within :data:`ECHO_WINDOW_S`) with a
+        swing of the other leg :data:`ECHO_RATIO` times its size or more is that echo, not a rep.
+        (Measured on the camera grid at 60°: echoes of 28-50% of the near leg's swing, peaking
+        within 0.4 s of it.) From the front, or for reps of similar size, both legs count."""
+        s = self._legs[leg]
+        if not s.view_yaw[rep.peak_index] >= ECHO_VIEW_DEG:  # NaN: not a side view
+            return False
+        other = self._legs[LEGS[1 - LEGS.index(leg)]]
+        k = int(round(ECHO_WINDOW_S * self.fs_hz))
+        a, b = max(rep.peak_index - k, 0), min(rep.peak_index + k + 1, len(other.filtered))
+        swing = [f - r for f, r in zip(other.filtered[a:b], other.rest[a:b], strict=True)
+                 if math.isfinite(f) and math.isfinite(r)]
+        return bool(swing) and max(swing) >= ECHO_RATIO * rep.peak_deg
 
     def in_position_intervals(self, leg: str) -> list[tuple[float, float]]:
         """The leg's stretches in the exercise position so far, ``(start_s, end_s)``."""
