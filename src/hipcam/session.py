@@ -194,13 +194,13 @@ class LegResult:
 
 
 #: Range-of-motion accuracy by how the angle was read, from ``benchmarks/accuracy.py``'s camera
-#: grid (docs/accuracy.md, 2026-12-02): from the picture within ~2.5° up to 45° aside, 2-7° for the
-#: near leg at 60° (the far leg there 11-15° short); blended into the side-view reading from 60° to
-#: 75°, which is approximate.
-ROM_NOTE_IMAGE = ("measured from the picture (within ~2.5° on rendered tests up to 45° aside, "
-                  "2-7° at 60°)")
+#: grids (docs/accuracy.md, 2026-12-02, 176 cells): from the picture, mean error 2-5° up to 45°
+#: aside (the far leg reads short: 77-89% of its range at 30-45°), ~10° at 60°; blended into the
+#: side-view reading from 60° to 75°, which is approximate (3-105° off at 75-90°).
+ROM_NOTE_IMAGE = ("measured from the picture (mean error 2-5° on rendered tests up to 45° aside, "
+                  "the leg farther from the camera reading short; ~10° at 60°)")
 ROM_NOTE_3D = ("approximate: camera more than 60° to the side, read from the model's 3D pose "
-               "(errors of 2-42° on rendered tests)")
+               "(errors of 3-105° on rendered tests)")
 
 
 def rom_note(image_weight: float) -> str:
