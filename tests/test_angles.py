@@ -119,6 +119,50 @@ def test_view_yaw_of_each_leg_follows_its_own_thigh(az):
     np.testing.assert_allclose(view2, view, atol=0.01)
 
 
+@pytest.mark.parametrize("az", [-60.0, -45.0, -30.0, 30.0, 45.0, 60.0])
+@pytest.mark.parametrize("pitch", [15.0, 25.0])
+def test_knee_line_tilt_corrects_the_pitch_for_the_near_and_the_far_leg(az, pitch):
+    """From a camera above the knees the yaw correction alone reads the near leg long and the far
+    one short (the foot's swing in depth shows as up/down in the picture); the knee line's tilt
+    carries the same cross term and, with each thigh's own yaw, takes the two back together."""
+    theta = 30.0
+
+    def rom(left: float, right: float, k: int, tilt: bool) -> float:
+        peak, rest = _angles(left, right, az, pitch), _angles(0.0, 0.0, az, pitch)
+        out = []
+        for la in (peak, rest):
+            t = la.knee_tilt_deg[k] if tilt else 0.0
+            y = la.thigh_yaw_deg[k] if tilt else la.view_yaw_deg[k]
+            out.append(float(angles.correct_view_deg(la.angle_2d_deg[k], y, t)))
+        return out[0] - out[1]
+
+    near = 0 if az > 0 else 1  # camera_model: positive azimuth is on the person's left
+    legs = {near: "near", 1 - near: "far"}
+    before = {legs[k]: rom(theta if k == 0 else 0.0, theta if k == 1 else 0.0, k, False)
+              for k in (0, 1)}
+    after = {legs[k]: rom(theta if k == 0 else 0.0, theta if k == 1 else 0.0, k, True)
+             for k in (0, 1)}
+    assert before["near"] - before["far"] > 0.1 * theta  # the asymmetry the tilt term removes
+    assert abs(after["near"] - after["far"]) < 0.5 * abs(before["near"] - before["far"])
+    # what is left is perspective and the pitch's cos α: a few percent at 15°, up to a fifth at
+    # 25° (where the near leg's tilt also reaches the bound at 60° aside)
+    for v in after.values():
+        assert v == pytest.approx(theta, abs=(0.12 if pitch <= 15 else 0.22) * theta)
+    la = _angles(0.0, 0.0, az, pitch)
+    assert la.knee_tilt_deg[near] > 0 > la.knee_tilt_deg[1 - near]  # the other knee higher: near
+
+
+def test_view_correction_without_tilt_is_the_yaw_correction():
+    a = np.array([-20.0, 0.0, 12.0, 35.0])
+    np.testing.assert_allclose(angles.correct_view_deg(a, 50.0, 0.0),
+                               angles.correct_foreshortening_deg(a, 50.0))
+    np.testing.assert_allclose(angles.correct_view_deg(a, 50.0, 0.0),
+                               np.degrees(np.arctan(np.tan(np.radians(a)) / np.cos(np.radians(50.0)))))
+    # the tilt is bounded (a person leaning sideways is not a camera 60° up)
+    np.testing.assert_allclose(angles.correct_view_deg(a, 50.0, 80.0),
+                               angles.correct_view_deg(a, 50.0, angles.MAX_KNEE_TILT_DEG))
+
+
 @pytest.mark.parametrize("az", [-60.0, -45.0, -30.0, 0.0, 30.0, 45.0, 60.0])
 @pytest.mark.parametrize("theta", [15.0, 30.0, 45.0])
 def test_corrected_image_angle_measures_rom_up_to_60_deg_aside(az, theta):

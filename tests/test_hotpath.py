@@ -45,9 +45,11 @@ def test_per_frame_geometry_equals_the_whole_series_at_once():
         np.testing.assert_allclose(one.angle_2d_deg, whole.angle_2d_deg[i], rtol=0, atol=1e-9)
         np.testing.assert_allclose(one.angle_3d_deg, whole.angle_3d_deg[i], rtol=0, atol=1e-9)
         np.testing.assert_allclose(one.view_yaw_deg, whole.view_yaw_deg[i], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(one.thigh_yaw_deg, whole.thigh_yaw_deg[i], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(one.knee_tilt_deg, whole.knee_tilt_deg[i], rtol=0, atol=1e-9)
         assert one.camera_yaw_deg == pytest.approx(float(whole.camera_yaw_deg[i]), abs=1e-9)
-        assert angles.correct_foreshortening_deg_float(one.angle_2d_deg[0], 37.0) == pytest.approx(
-            float(angles.correct_foreshortening_deg(one.angle_2d_deg[0], 37.0)), abs=1e-9)
+        assert angles.correct_view_deg_float(one.angle_2d_deg[0], 37.0, -12.0) == pytest.approx(
+            float(angles.correct_view_deg(one.angle_2d_deg[0], 37.0, -12.0)), abs=1e-9)
     # degenerate input (a zero-length thigh) is NaN on both paths, without warnings
     f = pose_sample(10.0, 0.0)
     f.world_xyz_m[pose.L_KNEE] = f.world_xyz_m[pose.L_HIP]

@@ -98,7 +98,7 @@ def test_rom_within_a_tolerance_the_yaw_correction_matters_for(analysed, monkeyp
     # single-person tracking: 1.2° vs 2.7° at 30°; 2° and > 3° on both held with the former recording)
     from hipcam import angles
 
-    monkeypatch.setattr(angles, "correct_foreshortening_deg_float", lambda a, yaw: a)
+    monkeypatch.setattr(angles, "correct_view_deg_float", lambda a, yaw, tilt: a)
     uncorrected = _rom_errors_deg({n: replay.replay(n) for n in turned})
     for n in turned:
         assert uncorrected[n] >= 2.0 * errors[n] and uncorrected[n] > errors[n] + 1.4, \

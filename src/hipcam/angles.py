@@ -11,9 +11,14 @@ Which landmarks are used (:data:`LEG_LANDMARKS`), which are trusted (:func:`mask
 * **2D** (:func:`shin_angle_2d_deg`): the angle of the knee→ankle vector in the image from the
   image vertical. With the thighs resting on the bed the shin pivots about the knee, so in a
   camera in front of the person this angle *is* the hip rotation. With the camera turned by a yaw
-  ``φ`` about the vertical, sideways motion is foreshortened by ``cos φ``;
-  :func:`correct_foreshortening_deg` undoes that (``tan θ = tan θ₂ᴅ / cos φ``), with ``φ``
-  estimated from the hip line in the world landmarks (:func:`camera_yaw_deg`).
+  ``φ`` about the leg's thigh, sideways motion is foreshortened by ``cos φ``; with the camera also
+  above the knees (pitch ``α``) the foot's swing in depth shows up and down in the picture: up for
+  the leg nearer the camera (its foot swings away: the angle reads long), down for the far one
+  (reads short). :func:`correct_view_deg` undoes both: ``tan θ = tan θ₂ᴅ / (cos φ (1 + tan θ₂ᴅ
+  tan τ))``, where ``τ`` is the tilt of the line through the knees in the picture
+  (:func:`knee_tilt_deg`: ``tan τ = ±tan φ sin α``, the sign telling near from far) and ``φ``
+  the yaw of the leg's own thigh (:func:`thigh_yaw_deg`). The session holds both at their
+  values while the leg rests.
 * **3D** (:func:`shin_rotation_3d_deg`): the rotation of the shin about the leg's own thigh axis,
   from MediaPipe's world landmarks.
 
@@ -52,6 +57,9 @@ OFFSCREEN_MARGIN = 0.02
 #: from :data:`IMAGE_YAW_NONE_DEG`, and a smooth blend of the two in between (:func:`image_weight`).
 IMAGE_YAW_FULL_DEG = 60.0
 IMAGE_YAW_NONE_DEG = 75.0
+#: The knee line's tilt in the picture is trusted up to this size in :func:`correct_view_deg`
+#: (a camera 25° above the knees at 60° aside tilts it ~20°; more is a person leaning sideways).
+MAX_KNEE_TILT_DEG = 25.0
 
 
 @dataclass(frozen=True)
@@ -216,10 +224,22 @@ def _view_yaw(left_hip, right_hip, hip, knee, xp):  # noqa: ANN001, ANN202
     return xp.degrees(xp.arctan2(xp.sqrt(hz * tx), xp.sqrt(hx * tz)))
 
 
-def _correct(a2, yaw, xp):  # noqa: ANN001, ANN202
+def _thigh_yaw(hip, knee, xp):  # noqa: ANN001, ANN202
+    """Yaw of the camera about one thigh: 0 when the thigh points at the camera."""
+    return xp.degrees(xp.arctan2(xp.abs(knee[0] - hip[0]), xp.abs(knee[2] - hip[2])))
+
+
+def _knee_tilt(knee_u, knee_v, other_knee_u, other_knee_v, xp):  # noqa: ANN001, ANN202
+    """Tilt of the image line through the knees, positive when the other knee appears higher
+    (v is down)."""
+    return xp.degrees(xp.arctan2(knee_v - other_knee_v, xp.abs(other_knee_u - knee_u)))
+
+
+def _correct(a2, yaw, tilt, xp):  # noqa: ANN001, ANN202
     a = xp.radians(a2)
     c = xp.cos(xp.radians(xp.minimum(xp.maximum(yaw, 0.0), 80.0)))
-    return xp.degrees(xp.arctan2(xp.sin(a), xp.cos(a) * c))
+    tt = xp.radians(xp.minimum(xp.maximum(tilt, -MAX_KNEE_TILT_DEG), MAX_KNEE_TILT_DEG))
+    return xp.degrees(xp.arctan2(xp.sin(a), c * (xp.cos(a) + xp.sin(a) * xp.sin(tt) / xp.cos(tt))))
 
 
 def _shin_rotation(hip, knee, ankle, other_knee, xp, depth_only=False):  # noqa: ANN001, ANN202
@@ -271,9 +291,37 @@ def camera_yaw_deg(left_hip_xyz_m: np.ndarray, right_hip_xyz_m: np.ndarray) -> n
     return _yaw(_xyz(left_hip_xyz_m), _xyz(right_hip_xyz_m), np)
 
 
+def thigh_yaw_deg(hip_xyz_m: np.ndarray, knee_xyz_m: np.ndarray) -> np.ndarray:
+    """Unsigned yaw (degrees) of the camera about the thigh (hip→knee, world landmarks): 0 when
+    the thigh points at the camera, 90 when the camera looks at it from the side."""
+    return _thigh_yaw(_xyz(hip_xyz_m), _xyz(knee_xyz_m), np)
+
+
+def knee_tilt_deg(knee_xy_px: np.ndarray, other_knee_xy_px: np.ndarray) -> np.ndarray:
+    """Tilt (degrees) of the image line from this leg's knee to the other knee, positive when the
+    other knee appears higher. With the thighs side by side, for a camera at yaw ``φ`` and pitch
+    ``α`` (looking down) it is ``atan(tan φ sin α)``, positive for the leg nearer the camera. (The
+    knees rather than the hips: nearer the shins, whose view it corrects, and the model's hip
+    points sit unevenly on some bodies — 7.5° where the knees read 1.4° on one sample.)"""
+    (ku, kv), (ou, ov) = _xyz(knee_xy_px), _xyz(other_knee_xy_px)
+    return _knee_tilt(ku, kv, ou, ov, np)
+
+
+def correct_view_deg(angle_2d_deg: np.ndarray, yaw_deg: np.ndarray | float,
+                     tilt_deg: np.ndarray | float = 0.0) -> np.ndarray:
+    """The hip rotation from the signed image angle ``θ₂ᴅ`` of a shin seen from the camera's yaw
+    ``φ`` about its thigh and the knee line's tilt ``τ`` (:func:`knee_tilt_deg`):
+    ``atan(tan θ₂ᴅ / (cos φ (1 + tan θ₂ᴅ tan τ)))`` (exact for an orthographic camera up to a
+    factor ``cos α`` of the pitch). ``τ = 0`` gives the yaw correction alone; ``τ`` is limited to
+    ±:data:`MAX_KNEE_TILT_DEG`, ``φ`` to 0-80°."""
+    return _correct(np.asarray(angle_2d_deg, dtype=float), np.asarray(yaw_deg, dtype=float),
+                    np.asarray(tilt_deg, dtype=float), np)
+
+
 def correct_foreshortening_deg(angle_2d_deg: np.ndarray, yaw_deg: np.ndarray | float) -> np.ndarray:
-    """Undo the ``cos(yaw)`` foreshortening of a sideways swing: ``atan(tan θ₂ᴅ / cos φ)``."""
-    return _correct(np.asarray(angle_2d_deg, dtype=float), np.asarray(yaw_deg, dtype=float), np)
+    """Undo the ``cos(yaw)`` foreshortening of a sideways swing: ``atan(tan θ₂ᴅ / cos φ)``
+    (:func:`correct_view_deg` of a level camera)."""
+    return correct_view_deg(angle_2d_deg, yaw_deg, 0.0)
 
 
 def shin_rotation_3d_deg(
@@ -313,6 +361,8 @@ class LegAngles:
     camera_yaw_deg: np.ndarray  # from the hip line
     view_yaw_deg: np.ndarray  # per leg: the camera's yaw relative to that leg (see _view_yaw)
     side_rotation_deg: np.ndarray  # per leg: the side-view reading (see side_rotation_deg)
+    thigh_yaw_deg: np.ndarray  # per leg: the camera's yaw about that thigh (thigh_yaw_deg)
+    knee_tilt_deg: np.ndarray  # per leg: the image knee line's tilt toward the other knee
 
 
 def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
@@ -328,7 +378,9 @@ def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
                      _xyz(world[..., _KNEE, :]), np)
     side = side_rotation_deg(world[..., _HIP, :], world[..., _KNEE, :], world[..., _ANKLE, :],
                              world[..., _OTHER_KNEE, :])
-    return LegAngles(a2, a3, yaw, view, side)
+    thigh = thigh_yaw_deg(world[..., _HIP, :], world[..., _KNEE, :])
+    tilt = knee_tilt_deg(xy[..., _KNEE, :], xy[..., _OTHER_KNEE, :])
+    return LegAngles(a2, a3, yaw, view, side, thigh, tilt)
 
 
 def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
@@ -338,21 +390,24 @@ def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAng
     world = world_xyz_m.tolist()
     m = _ScalarMath
     lh, rh = world[pose.L_HIP], world[pose.R_HIP]
-    a2, a3, view, side = [], [], [], []
+    a2, a3, view, side, thigh, tilt = [], [], [], [], [], []
     for leg in LEGS:
         j = LEG_LANDMARKS[leg]
         (ku, kv), (au, av) = xy[j.knee], xy[j.ankle]
+        (ou, ov) = xy[j.other_knee]
         hip, knee, ankle, other = world[j.hip], world[j.knee], world[j.ankle], world[j.other_knee]
         a2.append(_shin_2d(ku, kv, au, av, xy[j.other_knee][0], m))
         a3.append(_shin_rotation(hip, knee, ankle, other, m))
         view.append(_view_yaw(lh, rh, hip, knee, m))
         side.append(_shin_rotation(hip, knee, ankle, other, m, depth_only=True))
-    return LegAngles(a2, a3, _yaw(lh, rh, m), view, side)  # type: ignore[arg-type]
+        thigh.append(_thigh_yaw(hip, knee, m))
+        tilt.append(_knee_tilt(ku, kv, ou, ov, m))
+    return LegAngles(a2, a3, _yaw(lh, rh, m), view, side, thigh, tilt)  # type: ignore[arg-type]
 
 
-def correct_foreshortening_deg_float(angle_2d_deg: float, yaw_deg: float) -> float:
-    """:func:`correct_foreshortening_deg` for one float (same formula)."""
-    return _correct(angle_2d_deg, yaw_deg, _ScalarMath)
+def correct_view_deg_float(angle_2d_deg: float, yaw_deg: float, tilt_deg: float = 0.0) -> float:
+    """:func:`correct_view_deg` for floats (same formula)."""
+    return _correct(angle_2d_deg, yaw_deg, tilt_deg, _ScalarMath)
 
 
 def image_weight(camera_yaw_deg: float) -> float:

@@ -65,7 +65,7 @@ CUTOFF_3D_HZ = 1.5
 #: ``ECHO_RATIO`` times larger, peaking within ``ECHO_WINDOW_S``, is an echo of that swing
 #: (:meth:`SessionAnalyzer._is_echo`).
 ECHO_VIEW_DEG = 45.0
-ECHO_RATIO = 1.6
+ECHO_RATIO = 1.4
 ECHO_WINDOW_S = 0.5
 #: The model reads ~10-20% of a shin's swing in depth (rendered tests, camera 75-90° aside):
 #: the side-view reading is scaled by this to approximate degrees of hip rotation.
@@ -75,14 +75,17 @@ SIDE_GAIN = 5.0
 #: weight: no minimum beyond the detector's own where the image is trusted.
 MIN_ROM_3D_DEG = 12.0
 # resampled channels: 2D signed angle L, R; 3D angle L, R; camera yaw; in-position flag L, R;
-# the camera's yaw relative to each leg L, R
+# the camera's yaw relative to each leg L, R; the side-view reading L, R; the yaw about each
+# thigh L, R; the tilt of the image line through the knees L, R
 _CH_2D = (0, 1)
 _CH_3D = (2, 3)
 _CH_YAW = 4
 _CH_POS = (5, 6)
 _CH_VIEW = (7, 8)
 _CH_SIDE = (9, 10)
-_N_CH = 11
+_CH_THIGH = (11, 12)
+_CH_TILT = (13, 14)
+_N_CH = 15
 #: Frame intervals kept to measure the frames' own rate (a running median).
 FRAME_RATE_WINDOW = 301
 
@@ -265,6 +268,10 @@ class _LegStream:
     def __init__(self, fs_hz: float) -> None:
         self.view = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
         self.view_yaw = array("d")
+        # the geometry of the image correction, measured while the leg rests: during a rep the
+        # model moves the thigh with the shin, and a yaw following it would bend the reading
+        self.rest_thigh_yaw = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
+        self.rest_knee_tilt = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
         self.image_weight = array("d")
         # a coarse grid (--stride) cannot carry the nominal cut-offs: lowered, explicitly
         self.lowpass_3d = CausalLowpass(cutoff_for_rate(CUTOFF_3D_HZ, fs_hz), fs_hz)
@@ -355,7 +362,11 @@ class SessionAnalyzer:
         for k, leg in enumerate(LEGS):
             if seen[k]:
                 self._legs[leg].frames_seen += 1
-        ch = [*angle_2d_deg, *angle_3d_deg, yaw_deg, 1.0, 1.0, yaw_deg, yaw_deg, *angle_3d_deg]
+        ch = [math.nan] * _N_CH
+        for k in range(len(LEGS)):
+            ch[_CH_2D[k]], ch[_CH_3D[k]], ch[_CH_SIDE[k]] = angle_2d_deg[k], angle_3d_deg[k], angle_3d_deg[k]
+            ch[_CH_POS[k]], ch[_CH_VIEW[k]], ch[_CH_THIGH[k]], ch[_CH_TILT[k]] = 1.0, yaw_deg, yaw_deg, 0.0
+        ch[_CH_YAW] = yaw_deg
         return self._consume(self._resampler.push(t_s, ch))
 
     def push_series(self, series: pose.PoseSeries) -> list[RepEvent | SetEndEvent]:
@@ -382,6 +393,7 @@ class SessionAnalyzer:
                 self._legs[leg].frames_seen += 1
                 out[_CH_2D[k]], out[_CH_3D[k]] = la.angle_2d_deg[k], la.angle_3d_deg[k]
                 out[_CH_SIDE[k]] = la.side_rotation_deg[k]
+                out[_CH_THIGH[k]], out[_CH_TILT[k]] = la.thigh_yaw_deg[k], la.knee_tilt_deg[k]
             out[_CH_VIEW[k]] = la.view_yaw_deg[k]
         out[_CH_YAW] = la.camera_yaw_deg
         return out
@@ -443,7 +455,13 @@ class SessionAnalyzer:
                 # coordinate); the raw series (plots, smoothness) keeps it unsmoothed: the
                 # smoothness analysis filters each rep in its own band, and a 1.5 Hz pre-filter
                 # would erase the very submovements it scores
-                image = angles.correct_foreshortening_deg_float(a2, view)
+                thigh, tilt = ch[_CH_THIGH[k]], ch[_CH_TILT[k]]
+                if not s.detector.in_rep and math.isfinite(thigh) and math.isfinite(tilt):
+                    s.rest_thigh_yaw.append(thigh)
+                    s.rest_knee_tilt.append(tilt)
+                if len(s.rest_thigh_yaw):
+                    thigh, tilt = s.rest_thigh_yaw.median(), s.rest_knee_tilt.median()
+                image = angles.correct_view_deg_float(a2, thigh, tilt)
                 side_raw = ch[_CH_SIDE[k]]
                 value = angles.blend_rotation(image, SIDE_GAIN * side_raw, w)
                 detect = angles.blend_rotation(image, SIDE_GAIN * s.lowpass_3d.step(side_raw), w)
@@ -506,7 +524,9 @@ class SessionAnalyzer:
         the near one: a rep of ``leg`` whose peak coincides (within :data:`ECHO_WINDOW_S`) with a
         swing of the other leg :data:`ECHO_RATIO` times its size or more is that echo, not a rep.
         (Measured on the camera grid at 60°: echoes of 28-50% of the near leg's swing, peaking
-        within 0.4 s of it.) From the front, or for reps of similar size, both legs count."""
+        within 0.4 s of it, with the view correction of 12-02 evening; 57-67% since each leg's
+        image angle is corrected for its own thigh's yaw, which is larger for the far leg.)
+        From the front, or for reps of similar size, both legs count."""
         s = self._legs[leg]
         if not s.view_yaw[rep.peak_index] >= ECHO_VIEW_DEG:  # NaN: not a side view
             return False
