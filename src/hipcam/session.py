@@ -197,11 +197,12 @@ class LegResult:
 
 
 #: Range-of-motion accuracy by how the angle was read, from ``benchmarks/accuracy.py``'s camera
-#: grids (docs/accuracy.md, 2026-12-02, 176 cells): from the picture, mean error 2-5° up to 45°
-#: aside (the far leg reads short: 77-89% of its range at 30-45°), ~10° at 60°; blended into the
-#: side-view reading from 60° to 75°, which is approximate (3-105° off at 75-90°).
-ROM_NOTE_IMAGE = ("measured from the picture (mean error 2-5° on rendered tests up to 45° aside, "
-                  "the leg farther from the camera reading short; ~10° at 60°)")
+#: grids (docs/accuracy.md, 2026-12-02 night, 176 cells, with the per-leg view correction): from
+#: the picture, mean error 1.6-3.9° up to 45° aside, ~8° at 60° (a camera at knee height reads
+#: ~10% short from the front, a third short at 60°); blended into the side-view reading from 60°
+#: to 75°, which is approximate (3-105° off at 75-90°).
+ROM_NOTE_IMAGE = ("measured from the picture (mean error 2-4° on rendered tests up to 45° aside, "
+                  "~8° at 60°; a camera at knee height reads a little short)")
 ROM_NOTE_3D = ("approximate: camera more than 60° to the side, read from the model's 3D pose "
                "(errors of 3-105° on rendered tests)")
 
