@@ -52,9 +52,9 @@ def camera_basis(azimuth_deg: float, pitch_deg: float) -> np.ndarray:
 
 def view(left_deg: float, right_deg: float, azimuth_deg: float = 0.0, pitch_deg: float = 0.0,
          distance_m: float = 2.5, focal_px: float = 600.0, size_px: tuple[int, int] = (640, 480),
-         ) -> pose.PoseSample:
+         thigh_splay_deg: float = 5.0) -> pose.PoseSample:
     """The :class:`~hipcam.pose.PoseSample` a perfect pose model would return for this view."""
-    joints = seated_body(left_deg, right_deg)
+    joints = seated_body(left_deg, right_deg, thigh_splay_deg)
     basis = camera_basis(azimuth_deg, pitch_deg)
     target = (joints[pose.L_KNEE] + joints[pose.R_KNEE]) / 2
     cam = target - distance_m * basis[2]

@@ -207,3 +207,36 @@ def test_a_small_rep_from_the_side_counts_when_the_other_leg_rests():
     t, small, _ = rep_series(n_reps=6, period_s=2.0, amplitude_deg=10.0, noise_deg=0.3, seed=8)
     rest = np.random.default_rng(1).normal(0, 0.3, small.size)
     assert _replay_both(rest, small, t, 60.0) == (0, 6)
+
+
+def _side_session(thigh_wobble_deg: float, az: float = 45.0, pitch: float = 15.0) -> list[float]:
+    """Range of motion of 3 reps of 30° by the left leg filmed from ``az`` aside, ``pitch`` above,
+    through the real analyser. The 3D landmarks turn the thigh outward by up to
+    ``thigh_wobble_deg`` with the shin (the pose model does that during a rep) while the picture
+    keeps it still."""
+    import camera_model
+
+    fs, period = 30.0, 2.0
+    an = SessionAnalyzer(fs)
+    t = np.arange(0.0, 2.5 + 3 * period + 2.5, 1.0 / fs)
+    for ti in t:
+        x = (ti - 2.5) / period
+        theta = 30.0 * 0.5 * (1 - np.cos(2 * np.pi * x)) if 0.0 <= x <= 3.0 else 0.0
+        sample = camera_model.view(theta, 0.0, az, pitch)
+        wobbled = camera_model.view(theta, 0.0, az, pitch,
+                                    thigh_splay_deg=5.0 + thigh_wobble_deg * theta / 30.0)
+        sample.world_xyz_m[:] = wobbled.world_xyz_m
+        an.push(float(ti), sample)
+    an.finish()
+    return [r.rep.peak_deg for r in an.reps("left")]
+
+
+def test_view_correction_is_held_at_its_resting_value_during_reps():
+    """The thigh's yaw that corrects the image angle is the leg's value at rest: a thigh the
+    model turns in 3D with the shin during a rep must not bend the reading (a median over all
+    recent frames, reps included, reads the later reps up to 2.5° short)."""
+    still = _side_session(0.0)
+    wobbly = _side_session(15.0)
+    assert len(still) == len(wobbly) == 3
+    assert still == pytest.approx([30.0] * 3, abs=3.0)
+    assert wobbly == pytest.approx(still, abs=0.5)
