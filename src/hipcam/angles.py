@@ -11,7 +11,7 @@ Which landmarks are used (:data:`LEG_LANDMARKS`), which are trusted (:func:`mask
 * **2D** (:func:`shin_angle_2d_deg`): the angle of the knee→ankle vector in the image from the
   image vertical. With the thighs resting on the bed the shin pivots about the knee, so in a
   camera in front of the person this angle *is* the hip rotation. With the camera turned by a yaw
-  ``φ`` about the leg's thigh, sideways motion is foreshortened by ``cos φ``; with the camera also
+  ``φ`` relative to the leg's thigh, sideways motion is foreshortened by ``cos φ``; with the camera also
   above the knees (pitch ``α``) the foot's swing in depth shows up and down in the picture: up for
   the leg nearer the camera (its foot swings away: the angle reads long), down for the far one
   (reads short). :func:`correct_view_deg` undoes both: ``tan θ = tan θ₂ᴅ / (cos φ (1 + tan θ₂ᴅ
@@ -57,9 +57,11 @@ OFFSCREEN_MARGIN = 0.02
 #: from :data:`IMAGE_YAW_NONE_DEG`, and a smooth blend of the two in between (:func:`image_weight`).
 IMAGE_YAW_FULL_DEG = 60.0
 IMAGE_YAW_NONE_DEG = 75.0
-#: The knee line's tilt in the picture is trusted up to this size in :func:`correct_view_deg`
-#: (a camera 25° above the knees at 60° aside tilts it ~20°; more is a person leaning sideways).
-MAX_KNEE_TILT_DEG = 25.0
+#: The knee line's tilt in the picture is read as the camera's pitch only up to what a camera this
+#: far above the knees would give (``tan τ ≤ tan φ sin α``, :func:`correct_view_deg`): from the
+#: front that is almost nothing, so a camera rolled a little (a phone propped crooked, an uneven
+#: seat) is not taken for pitch; 60° aside it allows ~41°.
+MAX_PITCH_DEG = 30.0
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,7 @@ def _view_yaw(left_hip, right_hip, hip, knee, xp):  # noqa: ANN001, ANN202
 
 
 def _thigh_yaw(hip, knee, xp):  # noqa: ANN001, ANN202
-    """Yaw of the camera about one thigh: 0 when the thigh points at the camera."""
+    """Yaw of the camera relative to one thigh: 0 when the thigh points at the camera."""
     return xp.degrees(xp.arctan2(xp.abs(knee[0] - hip[0]), xp.abs(knee[2] - hip[2])))
 
 
@@ -235,11 +237,18 @@ def _knee_tilt(knee_u, knee_v, other_knee_u, other_knee_v, xp):  # noqa: ANN001,
     return xp.degrees(xp.arctan2(knee_v - other_knee_v, xp.abs(other_knee_u - knee_u)))
 
 
+_SIN_MAX_PITCH = math.sin(math.radians(MAX_PITCH_DEG))
+
+
 def _correct(a2, yaw, tilt, xp):  # noqa: ANN001, ANN202
     a = xp.radians(a2)
-    c = xp.cos(xp.radians(xp.minimum(xp.maximum(yaw, 0.0), 80.0)))
-    tt = xp.radians(xp.minimum(xp.maximum(tilt, -MAX_KNEE_TILT_DEG), MAX_KNEE_TILT_DEG))
-    return xp.degrees(xp.arctan2(xp.sin(a), c * (xp.cos(a) + xp.sin(a) * xp.sin(tt) / xp.cos(tt))))
+    y = xp.radians(xp.minimum(xp.maximum(yaw, 0.0), 80.0))
+    c = xp.cos(y)
+    # tan τ, bounded by what pitch alone can give at this yaw (tan φ sin α_max)
+    bound = xp.sin(y) / c * _SIN_MAX_PITCH
+    tt = xp.radians(tilt)
+    tt = xp.minimum(xp.maximum(xp.sin(tt) / xp.cos(tt), -bound), bound)
+    return xp.degrees(xp.arctan2(xp.sin(a), c * (xp.cos(a) + xp.sin(a) * tt)))
 
 
 def _shin_rotation(hip, knee, ankle, other_knee, xp, depth_only=False):  # noqa: ANN001, ANN202
@@ -292,7 +301,7 @@ def camera_yaw_deg(left_hip_xyz_m: np.ndarray, right_hip_xyz_m: np.ndarray) -> n
 
 
 def thigh_yaw_deg(hip_xyz_m: np.ndarray, knee_xyz_m: np.ndarray) -> np.ndarray:
-    """Unsigned yaw (degrees) of the camera about the thigh (hip→knee, world landmarks): 0 when
+    """Unsigned yaw (degrees) of the camera relative to the thigh (hip→knee, world landmarks): 0 when
     the thigh points at the camera, 90 when the camera looks at it from the side."""
     return _thigh_yaw(_xyz(hip_xyz_m), _xyz(knee_xyz_m), np)
 
@@ -310,10 +319,12 @@ def knee_tilt_deg(knee_xy_px: np.ndarray, other_knee_xy_px: np.ndarray) -> np.nd
 def correct_view_deg(angle_2d_deg: np.ndarray, yaw_deg: np.ndarray | float,
                      tilt_deg: np.ndarray | float = 0.0) -> np.ndarray:
     """The hip rotation from the signed image angle ``θ₂ᴅ`` of a shin seen from the camera's yaw
-    ``φ`` about its thigh and the knee line's tilt ``τ`` (:func:`knee_tilt_deg`):
-    ``atan(tan θ₂ᴅ / (cos φ (1 + tan θ₂ᴅ tan τ)))`` (exact for an orthographic camera up to a
-    factor ``cos α`` of the pitch). ``τ = 0`` gives the yaw correction alone; ``τ`` is limited to
-    ±:data:`MAX_KNEE_TILT_DEG`, ``φ`` to 0-80°."""
+    ``φ`` relative to its thigh and the knee line's tilt ``τ`` (:func:`knee_tilt_deg`):
+    ``atan(tan θ₂ᴅ / (cos φ (1 + tan θ₂ᴅ tan τ)))`` — for an orthographic camera with the true
+    ``φ`` this is exact up to a factor ``cos α`` of the pitch (the ``φ`` read from the model's
+    camera-aligned world landmarks also carries some pitch and the model's depth scale).
+    ``τ = 0`` gives the yaw correction alone; ``φ`` is limited to 0-80° and ``tan τ`` to
+    ``±tan φ sin`` :data:`MAX_PITCH_DEG`."""
     return _correct(np.asarray(angle_2d_deg, dtype=float), np.asarray(yaw_deg, dtype=float),
                     np.asarray(tilt_deg, dtype=float), np)
 
@@ -361,7 +372,7 @@ class LegAngles:
     camera_yaw_deg: np.ndarray  # from the hip line
     view_yaw_deg: np.ndarray  # per leg: the camera's yaw relative to that leg (see _view_yaw)
     side_rotation_deg: np.ndarray  # per leg: the side-view reading (see side_rotation_deg)
-    thigh_yaw_deg: np.ndarray  # per leg: the camera's yaw about that thigh (thigh_yaw_deg)
+    thigh_yaw_deg: np.ndarray  # per leg: the camera's yaw relative to that thigh
     knee_tilt_deg: np.ndarray  # per leg: the image knee line's tilt toward the other knee
 
 
@@ -394,9 +405,9 @@ def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAng
     for leg in LEGS:
         j = LEG_LANDMARKS[leg]
         (ku, kv), (au, av) = xy[j.knee], xy[j.ankle]
-        (ou, ov) = xy[j.other_knee]
+        ou, ov = xy[j.other_knee]
         hip, knee, ankle, other = world[j.hip], world[j.knee], world[j.ankle], world[j.other_knee]
-        a2.append(_shin_2d(ku, kv, au, av, xy[j.other_knee][0], m))
+        a2.append(_shin_2d(ku, kv, au, av, ou, m))
         a3.append(_shin_rotation(hip, knee, ankle, other, m))
         view.append(_view_yaw(lh, rh, hip, knee, m))
         side.append(_shin_rotation(hip, knee, ankle, other, m, depth_only=True))

@@ -437,6 +437,7 @@ class SessionAnalyzer:
                 self._yaw.append(ch[_CH_YAW])
             yaw = self._yaw.median() if len(self._yaw) else 0.0
             self.yaw_deg.append(yaw)
+            both_rest = not any(self._legs[leg].detector.in_rep for leg in LEGS)
             for k, leg in enumerate(LEGS):
                 s = self._legs[leg]
                 a2, a3 = ch[_CH_2D[k]], ch[_CH_3D[k]]
@@ -456,19 +457,25 @@ class SessionAnalyzer:
                 # coordinate); the raw series (plots, smoothness) keeps it unsmoothed: the
                 # smoothness analysis filters each rep in its own band, and a 1.5 Hz pre-filter
                 # would erase the very submovements it scores
+                pos = ch[_CH_POS[k]]
+                # a flag interpolated across a change of position is not "in position"
+                countable = not math.isfinite(pos) or pos >= 1.0 - 1e-9
+                # the image correction's geometry, held at its values while the person sits in
+                # position and the leg rests (the knee line: while both legs rest): during a
+                # rep the model turns the thigh with the shin, and standing up moves everything
                 thigh, tilt = ch[_CH_THIGH[k]], ch[_CH_TILT[k]]
-                if not s.detector.in_rep and math.isfinite(thigh) and math.isfinite(tilt):
+                if countable and not s.detector.in_rep and math.isfinite(thigh):
                     s.rest_thigh_yaw.append(thigh)
+                if countable and both_rest and math.isfinite(tilt):
                     s.rest_knee_tilt.append(tilt)
-                if len(s.rest_thigh_yaw):
-                    thigh, tilt = s.rest_thigh_yaw.median(), s.rest_knee_tilt.median()
+                if len(s.rest_thigh_yaw):  # else this frame's own values, until the leg rests
+                    thigh = s.rest_thigh_yaw.median()
+                if len(s.rest_knee_tilt):
+                    tilt = s.rest_knee_tilt.median()
                 image = angles.correct_view_deg_float(a2, thigh, tilt)
                 side_raw = ch[_CH_SIDE[k]]
                 value = angles.blend_rotation(image, SIDE_GAIN * side_raw, w)
                 detect = angles.blend_rotation(image, SIDE_GAIN * s.lowpass_3d.step(side_raw), w)
-                pos = ch[_CH_POS[k]]
-                # a flag interpolated across a change of position is not "in position"
-                countable = not math.isfinite(pos) or pos >= 1.0 - 1e-9
                 events += self._leg_sample(leg, t, value, detect, method, countable)
         return events
 
@@ -524,10 +531,11 @@ class SessionAnalyzer:
         """Seen from :data:`ECHO_VIEW_DEG` or more aside, the model moves the far leg a little with
         the near one: a rep of ``leg`` whose peak coincides (within :data:`ECHO_WINDOW_S`) with a
         swing of the other leg :data:`ECHO_RATIO` times its size or more is that echo, not a rep.
-        (Measured on the camera grid at 60°: echoes of 28-50% of the near leg's swing, peaking
-        within 0.4 s of it, with the view correction of 12-02 evening; 57-67% since each leg's
-        image angle is corrected for its own thigh's yaw, which is larger for the far leg.)
-        From the front, or for reps of similar size, both legs count."""
+        (Measured on the camera grid at 60°: echoes of 57-67% of the near leg's swing, peaking
+        within 0.4 s of it — the far leg's image angle is corrected for a larger yaw than the
+        near one's.) From the front, or for reps of similar size, both legs count; seen from
+        45° or more aside, a rep done together with a 1.4 times larger one of the other leg is
+        taken for an echo too (docs/accuracy.md)."""
         s = self._legs[leg]
         if not s.view_yaw[rep.peak_index] >= ECHO_VIEW_DEG:  # NaN: not a side view
             return False
