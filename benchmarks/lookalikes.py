@@ -92,6 +92,15 @@ def suite() -> dict[str, dict[str, Any]]:
         body="slim_female", az=50)
     add("check", "kneeext_front_320", "", "rest 1; knee_extension 4 amp=30 period=1.6; rest 1",
         seed=406, body="older", video={"width": 320, "height": 240})
+    # -- standing up and sitting down again (added 2026-12-02 night, never tuned on) ----------
+    add("check", "standup_front_mixed", "",
+        "rest 1.5; reps 2 amp=30; rest 1; stand_up 1 hold=3; rest 2; reps 2 amp=30; rest 1",
+        seed=407)
+    add("check", "standup_heavy_az60", "rest 1.5; stand_up 1 hold=2 period=2.4; rest 2", "",
+        seed=408, body="heavy_male", az=-60)
+    add("check", "standup_twice_slim_az30", "",
+        "rest 1.5; stand_up 2 hold=2 period=3.5 gap=1.5; rest 1.5; reps 2 amp=25; rest 1",
+        seed=409, body="slim_female", az=30)
     return S
 
 

@@ -341,3 +341,20 @@ def test_lookalike_segments_have_zero_rep_truth_and_their_own_channels() -> None
 def test_posture_shift_must_hold_long_enough() -> None:
     with pytest.raises(HipcamError, match="hold_s"):
         _scenario("posture_shift 1 amp=15 hold=1")
+
+
+def test_stand_up_moves_both_legs_holds_and_sits_down_again() -> None:
+    """``stand_up``: the thighs turn down by 80° by default over half of 3 s, stay 3 s, come back;
+    one channel for the whole body whichever leg holds it; 0-rep truth on that leg."""
+    sc = _scenario("rest 1; stand_up 1; rest 1; reps 2 amp=30", seed=4)
+    plan = plan_motion(sc)
+    truth = plan.truth["left"].to_dict()
+    assert truth["reps"] == 2
+    assert truth["lookalike_intervals_s"] == [[1.0, 7.0, "stand_up"]]
+    assert plan.stand_deg is not None and plan.stand_deg.max() == pytest.approx(80.0, abs=0.5)
+    standing = (plan.t_s > 2.6) & (plan.t_s < 5.4)
+    assert np.allclose(plan.stand_deg[standing], 80.0)
+    assert plan.stand_deg[plan.t_s < 1.0].max() == 0.0 and plan.stand_deg[plan.t_s > 7.0].max() == 0.0
+    assert np.all(plan.theta_deg["left"][plan.t_s < 7.0] == 0.0)  # no hip rotation meanwhile
+    # a plain scenario has no standing channel (it renders exactly as before)
+    assert plan_motion(_scenario("reps 2", seed=4)).stand_deg is None

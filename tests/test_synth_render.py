@@ -119,3 +119,21 @@ def test_ankle_pixel_region_differs_from_background(rendered) -> None:
         v = 0.5 * (float(r[f"knee_{side}_v"]) + float(r[f"ankle_{side}_v"]))
         patch = f[int(v) - 1: int(v) + 2, int(u) - 1: int(u) + 2].reshape(-1, 3).mean(0)
         assert patch.mean() < 90  # dark trousers (#2b2f3a) under the shin
+
+
+@pytest.mark.timeout(900)
+def test_standing_up_keeps_the_feet_and_raises_the_hips() -> None:
+    """The ``stand_up`` look-alike: the body rises over its feet (the hips go up and forward, the
+    ankles stay), then the seated pose comes back exactly."""
+    from hipcam.synth.body import SeatedBody
+
+    body = SeatedBody({})
+    zero = np.zeros(3)
+    frames = body.pose(zero, zero, stand_deg=np.array([0.0, 40.0, 80.0]))
+    for side in ("L", "R"):
+        ankle, hip = frames.joints[f"ankle_{side}"], frames.joints[f"hip_{side}"]
+        assert np.abs(ankle[1:] - ankle[0]).max() < 0.05  # metres: the feet stay put
+        assert hip[2, 2] - hip[0, 2] > 0.25  # the hips rise (anny: +Z up)
+        assert hip[2, 1] < hip[0, 1] - 0.2  # and go forward (-Y), over the feet
+    seated = body.pose(zero[:1], zero[:1])
+    assert np.allclose(seated.joints["hip_L"][0], frames.joints["hip_L"][0], atol=1e-5)

@@ -179,7 +179,7 @@ class SeatedBody:
     def _pose_tensor(self, theta_left_deg: np.ndarray, theta_right_deg: np.ndarray,
                      sway_deg: dict[str, np.ndarray] | None = None,
                      extra: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
-                     ) -> Any:
+                     stand_deg: np.ndarray | None = None) -> Any:
         t = self._torch
         b = len(theta_left_deg)
         n = len(self.bone_index)
@@ -209,6 +209,13 @@ class SeatedBody:
                 g_thigh = rotation_about_axis(ez, abd) @ g_thigh
                 ext = np.radians(np.asarray(extra[0][side], float))
                 knee = rotation_about_axis(ex, np.pi / 2 - ext)
+            if stand_deg is not None:
+                # standing up: the thigh turns down about the hip's X axis and the knee opens as
+                # much, so the shin keeps hanging (:meth:`pose` moves the body over the feet)
+                beta = np.radians(np.asarray(stand_deg, float))
+                g_thigh = rotation_about_axis(ex, beta) @ g_thigh
+                knee = rotation_about_axis(ex, np.pi / 2 - beta) if extra is None else \
+                    rotation_about_axis(ex, np.pi / 2 - ext - beta)
             pose[:, self.bone_index[f"upperleg01.{side}"], :3, :3] = g_thigh
             pose[:, self.bone_index[f"lowerleg01.{side}"], :3, :3] = knee
         for name, rot in self._arm_deltas.items():
@@ -220,11 +227,14 @@ class SeatedBody:
     def pose(self, theta_left_deg: np.ndarray, theta_right_deg: np.ndarray,
              sway_deg: dict[str, np.ndarray] | None = None,
              knee_ext_deg: dict[str, np.ndarray] | None = None,
-             abduction_deg: dict[str, np.ndarray] | None = None) -> PosedFrames:
+             abduction_deg: dict[str, np.ndarray] | None = None,
+             stand_deg: np.ndarray | None = None) -> PosedFrames:
         """Skin the body for B frames with the given hip external-rotation angles (deg),
-        optional idle sway (channels of :data:`hipcam.synth.motion.SWAY_CHANNELS`) and
+        optional idle sway (channels of :data:`hipcam.synth.motion.SWAY_CHANNELS`),
         optional look-alike movements per leg (``"L"``/``"R"``): knee extension from 90 deg and
-        thigh abduction, in degrees."""
+        thigh abduction, in degrees, and optionally standing up (``stand_deg``, B values: both
+        thighs turned down from level by that much, the knees opened as much, the whole body
+        moved so the feet stay where they were seated)."""
         t = self._torch
         theta_left_deg = np.atleast_1d(np.asarray(theta_left_deg, float))
         theta_right_deg = np.atleast_1d(np.asarray(theta_right_deg, float))
@@ -238,13 +248,30 @@ class SeatedBody:
         with t.no_grad():
             out = self.model(
                 pose_parameters=self._pose_tensor(theta_left_deg, theta_right_deg, sway_deg,
-                                                  extra),
+                                                  extra, stand_deg),
                 phenotype_kwargs=self._phenotype_tensor(),
             )
         verts = out["vertices"].cpu().numpy().astype(np.float32)
         heads = out["bone_poses"][:, :, :3, 3].cpu().numpy()
         joints = {k: heads[:, self.bone_index[b]] for k, b in JOINT_BONES.items()}
+        if stand_deg is not None:
+            shift = self._standing_shift(np.asarray(stand_deg, float))
+            verts = (verts + shift[:, None, :]).astype(np.float32)
+            joints = {k: v + shift for k, v in joints.items()}
         return PosedFrames(vertices=verts, joints=joints)
+
+    def _standing_shift(self, stand_deg: np.ndarray) -> np.ndarray:
+        """(B, 3) translation keeping the feet in place as the thighs turn down by ``stand_deg``:
+        the knee (and the hanging shin below it) drops by ``(R_x(β) - I)(knee - hip)``, so the
+        body moves by the opposite — up and forward over the feet."""
+        out = np.zeros((len(stand_deg), 3))
+        for side in ("L", "R"):
+            hip = self.rest_heads[self.bone_index[f"upperleg01.{side}"]]
+            knee = hip + self._rx_m90 @ (self.rest_heads[self.bone_index[f"lowerleg01.{side}"]] - hip)
+            for i, b in enumerate(np.radians(stand_deg)):
+                r = rotation_about_axis(np.array([1.0, 0.0, 0.0]), float(b))
+                out[i] -= 0.5 * ((r - np.eye(3)) @ (knee - hip))
+        return out
 
     def bone_names_of_vertices(self) -> list[str]:
         """Label of each vertex's dominant bone."""

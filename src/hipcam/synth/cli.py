@@ -29,7 +29,7 @@ _SCHEDULE_HELP = (
     "amp=25-35; fidget 3 amp=2\" (options: period_s, amplitude_deg, gap_s, hold_s, "
     "profile=smooth|jerky, shape=minjerk|cosine, jerk_level 0..1; a-b = random range); "
     "look-alikes that are never reps: knee_extension N, internal_rotation N, abduction N, "
-    "posture_shift 1 amp=15 hold=6"
+    "posture_shift 1 amp=15 hold=6, stand_up 1 hold=3 (stands up, stays, sits down again)"
 )
 
 

@@ -234,13 +234,15 @@ class LegMotion:
 
     ``theta_deg`` is the hip rotation (positive = external: the foot toward the other leg),
     ``knee_ext_deg`` the knee extension from 90 deg of flexion (the foot forward and up) and
-    ``abduction_deg`` the thigh's swing outward about the vertical through the hip.
+    ``abduction_deg`` the thigh's swing outward about the vertical through the hip and
+    ``stand_deg`` the thighs' turn down from level as the person stands up (both legs).
     """
 
     theta_deg: np.ndarray
     truth: LegTruth
     knee_ext_deg: np.ndarray | None = None
     abduction_deg: np.ndarray | None = None
+    stand_deg: np.ndarray | None = None
 
 
 def _draw(rng: np.random.Generator, r: tuple[float, float]) -> float:
@@ -274,6 +276,7 @@ def leg_trajectory(segments: list[Segment], t_s: np.ndarray, seed: int | list[in
     theta = np.zeros_like(t_s, dtype=float)
     knee_ext = np.zeros_like(t_s, dtype=float)
     abduction = np.zeros_like(t_s, dtype=float)
+    stand = np.zeros_like(t_s, dtype=float)
     truth = LegTruth()
     t0 = 0.0
     for seg in segments:
@@ -311,7 +314,8 @@ def leg_trajectory(segments: list[Segment], t_s: np.ndarray, seed: int | list[in
                 ))
                 t0 += period
         elif isinstance(seg, LookalikeSegment):
-            channel = {"knee_extension": knee_ext, "abduction": abduction}.get(seg.kind, theta)
+            channel = {"knee_extension": knee_ext, "abduction": abduction,
+                       "stand_up": stand}.get(seg.kind, theta)
             sign = -1.0 if seg.kind == "internal_rotation" else 1.0
             for k in range(seg.count):
                 if k > 0:
@@ -325,7 +329,8 @@ def leg_trajectory(segments: list[Segment], t_s: np.ndarray, seed: int | list[in
                 t0 += period
         else:  # pragma: no cover - guarded by the scenario parser
             raise TypeError(f"unknown segment {seg!r}")
-    return LegMotion(theta_deg=theta, truth=truth, knee_ext_deg=knee_ext, abduction_deg=abduction)
+    return LegMotion(theta_deg=theta, truth=truth, knee_ext_deg=knee_ext, abduction_deg=abduction,
+                     stand_deg=stand)
 
 
 #: Idle sway channels (degrees): trunk lean forward(+)/back, trunk lean to the person's
@@ -361,6 +366,8 @@ class MotionPlan:
     #: per leg: knee extension from 90 deg and thigh abduction (degrees), see LegMotion
     knee_ext_deg: dict[str, np.ndarray] = field(default_factory=dict)
     abduction_deg: dict[str, np.ndarray] = field(default_factory=dict)
+    #: standing up (the thighs' turn down from level, degrees): one channel for the whole body
+    stand_deg: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -395,12 +402,16 @@ def plan_motion(scenario: Scenario, n_frames: int | None = None) -> MotionPlan:
     truth: dict[str, LegTruth] = {}
     knee_ext: dict[str, np.ndarray] = {}
     abduction: dict[str, np.ndarray] = {}
+    stand = np.zeros_like(t_s)
     for i, leg in enumerate(LEGS):
         m = leg_trajectory(scenario.legs.get(leg, []), t_s, [scenario.seed, i])
         theta[leg] = m.theta_deg
         truth[leg] = m.truth
         knee_ext[leg] = m.knee_ext_deg if m.knee_ext_deg is not None else np.zeros_like(t_s)
         abduction[leg] = m.abduction_deg if m.abduction_deg is not None else np.zeros_like(t_s)
+        if m.stand_deg is not None:  # whichever leg's schedule holds it, the person stands
+            stand = np.maximum(stand, m.stand_deg)
     sway = idle_sway(t_s, scenario.body.sway_deg, [scenario.seed, 5])
     return MotionPlan(fps=fps, t_s=t_s, theta_deg=theta, truth=truth, sway_deg=sway,
-                      knee_ext_deg=knee_ext, abduction_deg=abduction)
+                      knee_ext_deg=knee_ext, abduction_deg=abduction,
+                      stand_deg=stand if np.any(stand) else None)

@@ -715,12 +715,14 @@ def render_scenario(scenario: Scenario, out_path: str | Path, *, progress: bool 
 
 
 def _lookalike_channels(plan: MotionPlan, start: int, stop: int) -> dict[str, Any]:
-    """Knee extension / abduction of frames [start, stop) for :meth:`SeatedBody.pose`
+    """Knee extension / abduction / standing up of frames [start, stop) for :meth:`SeatedBody.pose`
     (nothing when the plan has none, so plain scenarios pose exactly as before)."""
     out: dict[str, Any] = {}
     for key, chans in (("knee_ext_deg", plan.knee_ext_deg), ("abduction_deg", plan.abduction_deg)):
         if any(np.any(chans.get(leg, np.zeros(1))[start:stop] != 0) for leg in LEGS):
             out[key] = {leg[0].upper(): chans[leg][start:stop] for leg in LEGS}
+    if plan.stand_deg is not None and np.any(plan.stand_deg[start:stop] != 0):
+        out["stand_deg"] = plan.stand_deg[start:stop]
     return out
 
 

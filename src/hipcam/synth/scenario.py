@@ -17,8 +17,11 @@ Leg schedules are lists of segments, each a mapping with a ``type`` or a shortha
 A ``lookalike`` segment is a movement that is NOT a hip external rotation and must never be
 counted (its truth is 0 reps): ``knee_extension`` (the foot swings forward and up),
 ``internal_rotation`` (the foot swings outward, away from the other leg), ``abduction`` (the
-thigh swings outward on the bed, the shin hanging) and ``posture_shift`` (the foot moves
-inward by ``amplitude_deg``, stays there ``hold_s`` and comes back).
+thigh swings outward on the bed, the shin hanging), ``posture_shift`` (the foot moves
+inward by ``amplitude_deg``, stays there ``hold_s`` and comes back) and ``stand_up`` (the
+person stands up — both thighs turn down by ``amplitude_deg``, default 80, while the feet stay
+on the floor — stays standing ``hold_s``, default 3 s, and sits down again; it moves both legs
+whichever leg's schedule holds it).
 
 ``period_s``, ``amplitude_deg`` and ``gap_s`` take a number or a ``[min, max]`` range sampled
 per repetition (deterministically from the scenario's seed).
@@ -132,7 +135,13 @@ class FidgetSegment:
 
 
 #: Look-alike movements hipcam must not count (see :class:`LookalikeSegment`).
-LOOKALIKE_KINDS = ("knee_extension", "internal_rotation", "abduction", "posture_shift")
+LOOKALIKE_KINDS = ("knee_extension", "internal_rotation", "abduction", "posture_shift",
+                   "stand_up")
+#: Standing up: the thighs' turn down from level (degrees), the time standing (s) and the time to
+#: stand up and sit down again (s), by default.
+STAND_UP_DEG = 80.0
+STAND_UP_HOLD_S = 3.0
+STAND_UP_PERIOD_S = 3.0
 #: A posture shift holds its new position this long by default, and at least the minimum
 #: (shorter, it would be an external rotation with a hold at its peak: a rep).
 POSTURE_SHIFT_HOLD_S = 6.0
@@ -365,15 +374,17 @@ def segment_from_dict(d: Any, where: str) -> Segment:
     w = f"{where} ({kind})"
     if kind == "lookalike":
         _check_keys(d, {"kind", "count", "period_s", "amplitude_deg", "gap_s", "hold_s"}, w)
+        standing = d.get("kind") == "stand_up"
         return LookalikeSegment(
             kind=_choice(d.get("kind"), f"{w}.kind", LOOKALIKE_KINDS),
             count=_int(d.get("count", 1), f"{w}.count", lo=0, hi=10000),
-            period_s=_range(d.get("period_s", 2.0), f"{w}.period_s", lo=0.3, hi=60.0),
-            amplitude_deg=_range(d.get("amplitude_deg", 30.0), f"{w}.amplitude_deg",
-                                 lo=0.0, hi=80.0),
+            period_s=_range(d.get("period_s", STAND_UP_PERIOD_S if standing else 2.0),
+                            f"{w}.period_s", lo=0.3, hi=60.0),
+            amplitude_deg=_range(d.get("amplitude_deg", STAND_UP_DEG if standing else 30.0),
+                                 f"{w}.amplitude_deg", lo=0.0, hi=80.0),
             gap_s=_range(d.get("gap_s", 0.5), f"{w}.gap_s", lo=0.0, hi=600.0),
             hold_s=_num(d.get("hold_s", POSTURE_SHIFT_HOLD_S if d.get("kind") == "posture_shift"
-                              else 0.0), f"{w}.hold_s",
+                              else STAND_UP_HOLD_S if standing else 0.0), f"{w}.hold_s",
                         lo=MIN_POSTURE_SHIFT_HOLD_S if d.get("kind") == "posture_shift" else 0.0,
                         hi=600.0),
         )
