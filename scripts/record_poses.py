@@ -22,6 +22,11 @@ import replay  # noqa: E402  (tests/replay.py: the storage format and the varian
 from hipcam.pipeline import analyse_video  # noqa: E402
 
 
+#: The held-out camera grid of docs/accuracy.md (``--grid-seed 900 --grid-bodies
+#: slim_female,older``).
+HELD_OUT_GRID_SEED, HELD_OUT_GRID_BODIES = 900, ("slim_female", "older")
+
+
 def record_side_view(name: str) -> None:
     """A camera-grid cell of benchmarks/accuracy.py (rendered and posed there, cached; the
     reduced grid's cells first, then the full grid's)."""
@@ -35,6 +40,8 @@ def record_side_view(name: str) -> None:
     grid = accuracy.camera_grid("reduced")
     if cell not in grid:
         grid = accuracy.camera_grid("full")
+    if cell not in grid:  # a held-out copy of the full grid (docs/accuracy.md)
+        grid = accuracy.camera_grid("full", HELD_OUT_GRID_SEED, HELD_OUT_GRID_BODIES)
     poses = accuracy.grid_poses(cell, grid[cell])
     shutil.copyfile(poses, replay.POSES_DIR / f"{name}.npz")
     truth = json.loads(poses.with_name(f"{cell}.json").read_text())

@@ -44,6 +44,9 @@ SIDE_VIEWS = {
     # not a side view: the camera high in front (1.4 m, ~18° down; the model reads the level
     # thigh only ~50° from "down": it once failed the position gate)
     "front_high_camera": "grid_az+0_near_heavy_male_h1.4",
+    # the same from the held-out grid, a slim body: her level thighs read 29-40° from "down",
+    # like walking; the gate takes them as level because they look short in the picture
+    "front_high_slim": "grid900_az+0_near_slim_female_h1.4",
 }
 
 

@@ -197,13 +197,16 @@ def test_setup_advice_only_while_no_leg_is_in_or_settling_into_the_position():
     assert setup_advice(object(), 3.0) is None
 
 
-def _features(thigh_left: float, thigh_right: float, right_seen: bool = True) -> PositionFeatures:
-    """Seated readings (knee 100°, shin 20° from down, trunk upright) with the given thighs."""
+def _features(thigh_left: float, thigh_right: float, right_seen: bool = True,
+              ratio: float = float("nan")) -> PositionFeatures:
+    """Seated readings (knee 100°, shin 20° from down, trunk upright) with the given thighs and
+    the thighs' length in the picture over the shins' (NaN: no image landmarks)."""
     one = lambda v: {"left": np.array([v]), "right": np.array([v])}  # noqa: E731
     return PositionFeatures(
         knee_deg=one(100.0), shin_from_down_deg=one(20.0), trunk_from_up_deg=np.array([5.0]),
         thigh_from_down_deg={"left": np.array([thigh_left]), "right": np.array([thigh_right])},
-        leg_seen={"left": np.array([True]), "right": np.array([right_seen])})
+        leg_seen={"left": np.array([True]), "right": np.array([right_seen])},
+        thigh_image_ratio=one(ratio))
 
 
 @pytest.mark.parametrize(("left", "right", "right_seen", "want_left"), [
@@ -216,3 +219,26 @@ def _features(thigh_left: float, thigh_right: float, right_seen: bool = True) ->
 ])
 def test_thigh_floor_is_lowered_only_when_both_thighs_read_low(left, right, right_seen, want_left):
     assert position_checks(_features(left, right, right_seen))["left"][0] == want_left
+
+
+@pytest.mark.parametrize(("left", "right", "ratio", "want_left"), [
+    (30.0, 36.0, 0.6, 1.0),   # a slim body seen from high in front: short in the picture
+    (28.0, 45.0, 0.7, 1.0),   # ... also while the model reads the other thigh higher
+    (30.0, 30.0, 1.0, 0.0),   # as long in the picture as the shin: standing, walking
+    (30.0, 30.0, 0.9, 0.0),   # (real footage of walking and standing: 0.97 and more)
+    (22.0, 22.0, 0.5, 0.0),   # below the lowest floor
+])
+def test_thigh_short_in_the_picture_lowers_the_floor_to_25(left, right, ratio, want_left):
+    assert position_checks(_features(left, right, True, ratio))["left"][0] == want_left
+
+
+def test_image_ratio_of_a_seated_body_seen_from_the_front_and_of_a_standing_one():
+    import camera_model
+
+    seated = camera_model.view(0.0, 0.0, 0.0, 20.0)  # thighs point at the camera
+    f = position_features(seated.world_xyz_m, seated.visibility, seated.image_xy_px)
+    assert all(f.thigh_image_ratio[leg][()] < 0.6 for leg in LEGS)
+    side = camera_model.view(0.0, 0.0, 90.0, 0.0)  # thighs across the picture
+    f = position_features(side.world_xyz_m, side.visibility, side.image_xy_px)
+    assert f.thigh_image_ratio["right"][()] > 0.9
+    assert np.isnan(position_features(side.world_xyz_m, side.visibility).thigh_image_ratio["left"])

@@ -172,6 +172,15 @@ def test_camera_high_in_front_is_in_position_and_counted():
     assert a < truth[moving]["rep_intervals_s"][0][0] and b > truth[moving]["rep_intervals_s"][-1][1]
 
 
+def test_slim_body_seen_from_high_in_front_is_in_position_and_counted():
+    # held-out camera grid, slim body, camera 1.4 m in front: the model reads her level thighs
+    # 29-40° from "down" — the range of walking — so the thigh checks alone refused a rep (3 of
+    # 4); in the picture the thighs are 0.5-0.8 of the shins long (pointing at the camera)
+    an, truth, moving, resting = _side("front_high_slim")
+    assert len(an.reps(moving)) == len(truth[moving]["rep_intervals_s"]) == 4
+    assert an.reps(resting) == []
+
+
 def test_hidden_far_leg_is_never_counted():
     an, truth, moving, resting = _side("side_az90_far")
     res = an.leg_result(moving)

@@ -22,7 +22,8 @@ trunk (hips→shoulders) from up  ≤ 40°           ~0–25° / ~0° / 30–60�
 ==============================  ==============  =============================================
 
 (*) down to 35° when the other thigh reads within 15° of it: a camera high in front tilts both
-thighs' readings alike (:data:`THIGH_LOW_FLOOR_DEG`).
+thighs' readings alike (:data:`THIGH_LOW_FLOOR_DEG`); down to 25° when, besides, the thigh
+looks short in the picture (pointing at the camera: :data:`THIGH_FORESHORTENED_RATIO`).
 
 The margins are wide on purpose: a seated person of any build, leaning a little, with a
 45° rep in progress, passes every check with 20° or more to spare (measured on rendered bodies
@@ -56,6 +57,13 @@ THIGH_MIN_FROM_DOWN_DEG, THIGH_MAX_FROM_DOWN_DEG = 50.0, 130.0
 #: 43-66° beside a visible one at 78-87°).
 THIGH_LOW_FLOOR_DEG = 35.0
 THIGHS_AGREE_DEG = 15.0
+#: ... and down to this floor when, besides, the thigh looks short in the picture: at most
+#: :data:`THIGH_FORESHORTENED_RATIO` of the shin's length there, i.e. pointing at the camera, not
+#: down. (A slim body seen from 1.4 m in front reads its level thighs 29-40° from "down", in the
+#: range of walking; in the picture her thigh is 0.50-0.77 of her shin where standing, walking
+#: and squatting people on real footage read 0.97-1.7, squat bottoms down to 0.69.)
+THIGH_FORESHORTENED_FLOOR_DEG = 25.0
+THIGH_FORESHORTENED_RATIO = 0.85
 SHIN_MAX_FROM_DOWN_DEG = 70.0
 TRUNK_MAX_FROM_UP_DEG = 40.0
 ENTER_S = 1.5
@@ -87,11 +95,14 @@ class PositionFeatures:
     shin_from_down_deg: dict[str, np.ndarray]
     trunk_from_up_deg: np.ndarray
     leg_seen: dict[str, np.ndarray]  # bool: hip, knee and ankle visible
+    #: the thigh's length in the picture over the shin's (NaN without image landmarks)
+    thigh_image_ratio: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def position_features(world_xyz_m: np.ndarray, visibility: np.ndarray) -> PositionFeatures:
-    """Measure the gate's quantities from world landmarks ``(..., 33, 3)`` and visibility
-    ``(..., 33)`` (one frame or a whole series)."""
+def position_features(world_xyz_m: np.ndarray, visibility: np.ndarray,
+                      image_xy_px: np.ndarray | None = None) -> PositionFeatures:
+    """Measure the gate's quantities from world landmarks ``(..., 33, 3)``, visibility
+    ``(..., 33)`` and, optionally, image landmarks ``(..., 33, 2)`` (one frame or a series)."""
     w = np.asarray(world_xyz_m, dtype=float)
     vis = np.asarray(visibility, dtype=float)
     hips = 0.5 * (w[..., pose.L_HIP, :] + w[..., pose.R_HIP, :])
@@ -99,7 +110,7 @@ def position_features(world_xyz_m: np.ndarray, visibility: np.ndarray) -> Positi
     trunk = _angle_deg(shoulders - hips, -_DOWN)
     shoulders_seen = np.minimum(vis[..., pose.L_SHOULDER], vis[..., pose.R_SHOULDER]) >= MIN_VISIBILITY
     trunk = np.where(shoulders_seen, trunk, np.nan)
-    knee, thigh, shin, seen = {}, {}, {}, {}
+    knee, thigh, shin, seen, ratio = {}, {}, {}, {}, {}
     for leg in LEGS:
         h, k, a = LEG_LANDMARKS[leg].hip, LEG_LANDMARKS[leg].knee, LEG_LANDMARKS[leg].ankle
         hk = w[..., k, :] - w[..., h, :]
@@ -109,7 +120,16 @@ def position_features(world_xyz_m: np.ndarray, visibility: np.ndarray) -> Positi
         shin[leg] = _angle_deg(ka, _DOWN)
         seen[leg] = (np.minimum(np.minimum(vis[..., h], vis[..., k]), vis[..., a]) >= MIN_VISIBILITY) \
             & np.isfinite(knee[leg])
-    return PositionFeatures(knee, thigh, shin, trunk, seen)
+        if image_xy_px is None:
+            ratio[leg] = np.full(np.shape(knee[leg]), np.nan)
+        else:
+            xy = np.asarray(image_xy_px, dtype=float)
+            thigh_px = np.linalg.norm(xy[..., k, :] - xy[..., h, :], axis=-1)
+            shin_px = np.linalg.norm(xy[..., a, :] - xy[..., k, :], axis=-1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio[leg] = np.where(shin_px > 0, thigh_px / np.where(shin_px > 0, shin_px, 1.0),
+                                      np.nan)
+    return PositionFeatures(knee, thigh, shin, trunk, seen, ratio)
 
 
 def position_checks(f: PositionFeatures) -> dict[str, np.ndarray]:
@@ -125,8 +145,10 @@ def position_checks(f: PositionFeatures) -> dict[str, np.ndarray]:
         with np.errstate(invalid="ignore"):
             thighs_agree = other_seen & (np.abs(thigh - np.where(other_seen, thigh_other, 0.0))
                                          <= THIGHS_AGREE_DEG)
-        thigh_ok = (thigh >= THIGH_MIN_FROM_DOWN_DEG) | ((thigh >= THIGH_LOW_FLOOR_DEG)
-                                                         & thighs_agree)
+            short = f.thigh_image_ratio.get(leg, np.nan) <= THIGH_FORESHORTENED_RATIO  # NaN: no
+        thigh_ok = ((thigh >= THIGH_MIN_FROM_DOWN_DEG)
+                    | ((thigh >= THIGH_LOW_FLOOR_DEG) & thighs_agree)
+                    | ((thigh >= THIGH_FORESHORTENED_FLOOR_DEG) & short))
         ok = ((f.knee_deg[leg] >= KNEE_MIN_DEG) & (f.knee_deg[leg] <= KNEE_MAX_DEG)
               & thigh_ok & (thigh <= THIGH_MAX_FROM_DOWN_DEG)
               & (f.shin_from_down_deg[leg] <= SHIN_MAX_FROM_DOWN_DEG) & trunk_ok)
@@ -164,7 +186,8 @@ class PositionGate:
         if sample is None:
             checks = {leg: math.nan for leg in LEGS}
         else:
-            c = position_checks(position_features(sample.world_xyz_m, sample.visibility))
+            c = position_checks(position_features(sample.world_xyz_m, sample.visibility,
+                                                  sample.image_xy_px))
             checks = {leg: float(c[leg]) for leg in LEGS}
         return self.update(t_s, checks)
 
