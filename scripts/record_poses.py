@@ -21,7 +21,6 @@ import replay  # noqa: E402  (tests/replay.py: the storage format and the varian
 
 from hipcam.pipeline import analyse_video  # noqa: E402
 
-
 #: The held-out camera grid of docs/accuracy.md (``--grid-seed 900 --grid-bodies
 #: slim_female,older``).
 HELD_OUT_GRID_SEED, HELD_OUT_GRID_BODIES = 900, ("slim_female", "older")
