@@ -57,7 +57,8 @@ THIGH_MIN_FROM_DOWN_DEG, THIGH_MAX_FROM_DOWN_DEG = 50.0, 130.0
 #: 43-66° beside a visible one at 78-87°).
 THIGH_LOW_FLOOR_DEG = 35.0
 THIGHS_AGREE_DEG = 15.0
-#: ... and down to this floor, whatever the other thigh reads, when the thigh looks short in the picture: at most
+#: ... and down to this floor, whatever the other thigh reads, when the thigh looks short in the
+#: picture: at most
 #: :data:`THIGH_FORESHORTENED_RATIO` of the shin's length there, i.e. pointing at the camera, not
 #: down. (A slim body seen from 1.4 m in front reads its level thighs 29-40° from "down", in the
 #: range of walking; in the picture her thigh is 0.50-0.77 of her shin where standing, walking
