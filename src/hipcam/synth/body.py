@@ -201,6 +201,7 @@ class SeatedBody:
             ang = np.radians(np.asarray(theta, float)) * self.rotation_sign[side]
             g_thigh = rotation_about_axis(self.thigh_axis[side], ang) @ self._rx_m90
             knee = self._rx_p90
+            ext = 0.0
             if extra is not None:
                 # abduction: the thigh swings outward about the vertical through the hip (the
                 # left knee toward +X); knee extension: the shin swings forward about the
@@ -214,8 +215,7 @@ class SeatedBody:
                 # much, so the shin keeps hanging (:meth:`pose` moves the body over the feet)
                 beta = np.radians(np.asarray(stand_deg, float))
                 g_thigh = rotation_about_axis(ex, beta) @ g_thigh
-                knee = rotation_about_axis(ex, np.pi / 2 - beta) if extra is None else \
-                    rotation_about_axis(ex, np.pi / 2 - ext - beta)
+                knee = rotation_about_axis(ex, np.pi / 2 - ext - beta)
             pose[:, self.bone_index[f"upperleg01.{side}"], :3, :3] = g_thigh
             pose[:, self.bone_index[f"lowerleg01.{side}"], :3, :3] = knee
         for name, rot in self._arm_deltas.items():
