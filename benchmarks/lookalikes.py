@@ -56,9 +56,12 @@ def suite() -> dict[str, dict[str, Any]]:
     """name -> scenario dict; ``_group`` is ``tune`` or ``check``."""
     S: dict[str, dict[str, Any]] = {}
 
-    def add(group, name, left="", right="", *, seed, body="average", az=0.0, video=None):
+    def add(group, name, left="", right="", *, seed, body="average", az=0.0, video=None,
+            height=None, distance=None):
+        cam = {"azimuth_deg": az, **({"height_m": height} if height else {}),
+               **({"distance_m": distance} if distance else {})}
         S[name] = {"name": name, "seed": seed, "body": {"preset": body},
-                   "camera": {"azimuth_deg": az}, "video": {**VIDEO, **(video or {})},
+                   "camera": cam, "video": {**VIDEO, **(video or {})},
                    "legs": {"left": _s(left), "right": _s(right)}, "_group": group}
 
     # -- designed on ----------------------------------------------------------------------
@@ -101,6 +104,54 @@ def suite() -> dict[str, dict[str, Any]]:
     add("check", "standup_twice_slim_az30", "",
         "rest 1.5; stand_up 2 hold=2 period=3.5 gap=1.5; rest 1.5; reps 2 amp=25; rest 1",
         seed=409, body="slim_female", az=30)
+    # -- knee extension and small reps of the leg nearer a camera 40-70° aside, at several
+    # heights (added 2026-12-02 night, first run once the swing-direction check existed; its
+    # rise weight and threshold were then re-chosen on them with the grid, so they are "tune";
+    # the last two hold no look-alike: slow small reps, which must all still count) --------
+    add("tune", "kneeext_older_az50_h1.2", "",
+        "rest 1.5; reps 2 amp=25; rest 1; knee_extension 3 amp=40 period=2; rest 1; "
+        "reps 2 amp=20 period=2.5; rest 1", seed=501, body="older", az=50, height=1.2)
+    add("tune", "kneeext_slim_az-65",
+        "rest 1.5; knee_extension 3 amp=30 period=1.8; rest 1.5; reps 3 amp=30; rest 1", "",
+        seed=502, body="slim_female", az=-65)
+    add("tune", "kneeext_heavy_az55_low", "",
+        "rest 1.5; knee_extension 3 amp=45 period=2.2; rest 1.5; reps 2 amp=30; rest 1",
+        seed=503, body="heavy_male", az=55, height=0.7)
+    add("tune", "kneeext_dark_az-40_h1.4",
+        "rest 1.5; reps 2 amp=30 period=2; rest 1; knee_extension 3 amp=45 period=2; rest 1",
+        "", seed=504, body="dark_male", az=-40, height=1.4, distance=2.0)
+    add("tune", "kneeext_avg_az70", "",
+        "rest 1.5; knee_extension 3 amp=45 period=2; rest 1.5; reps 3 amp=30; rest 1",
+        seed=505, az=70)
+    add("tune", "kneeext_small_slim_az-50_h1.2",
+        "rest 1.5; reps 3 amp=12 period=2; rest 1; knee_extension 2 amp=25 period=2; rest 1",
+        "", seed=506, body="slim_female", az=-50, height=1.2)
+    add("tune", "small_reps_az60_h1.4", "",
+        "rest 1.5; reps 4 amp=12 period=3; rest 1.5; reps 3 amp=15 period=4; rest 1",
+        seed=507, az=60, height=1.4)
+    add("tune", "small_reps_older_az-45_h1.3",
+        "rest 1.5; reps 3 amp=14 period=2.5; rest 1.5; reps 3 amp=18 period=5; rest 1", "",
+        seed=508, body="older", az=-45, height=1.3, distance=2.0)
+    # -- a fresh batch, rendered once the check's weight and threshold were set from the
+    # camera grid and the scenarios above (never tuned on) ------------------------------------
+    add("check", "ext2_heavy_az-55_h1.1",
+        "rest 1.5; knee_extension 3 amp=35 period=2.5; rest 1.5; reps 3 amp=25 period=2; rest 1",
+        "", seed=511, body="heavy_male", az=-55, height=1.1)
+    add("check", "ext2_avg_az35_h1.5", "",
+        "rest 1.5; reps 2 amp=30 period=1.6; rest 1; knee_extension 3 amp=45 period=1.8; "
+        "rest 1", seed=512, az=35, height=1.5, distance=2.2)
+    add("check", "ext2_older_az60_h0.9", "",
+        "rest 1.5; knee_extension 2 amp=50 period=3; rest 1.5; reps 3 amp=20 period=3; rest 1",
+        seed=513, body="older", az=60, height=0.9)
+    add("check", "ext2_dark_az-68_h1.3",
+        "rest 1.5; reps 3 amp=35 period=2; rest 1; knee_extension 3 amp=40 period=2; rest 1",
+        "", seed=514, body="dark_male", az=-68, height=1.3, distance=3.0)
+    add("check", "ext2_slim_az45_h1.4", "",
+        "rest 1.5; knee_extension 3 amp=25 period=1.5; rest 1.5; reps 3 amp=15 period=4; "
+        "rest 1", seed=515, body="slim_female", az=45, height=1.4, distance=1.8)
+    add("check", "ext2_avg_az-45_h1.2",
+        "rest 1.5; reps 2 amp=20 period=1.5; rest 1; knee_extension 2 amp=35 period=2; "
+        "rest 1; reps 2 amp=30 period=2.5; rest 1", "", seed=516, az=-45, height=1.2)
     return S
 
 

@@ -51,9 +51,33 @@ def record_side_view(name: str) -> None:
     print(f"{name:24s} from {cell}", flush=True)
 
 
+def record_lookalike(name: str) -> None:
+    """A look-alike render of benchmarks/lookalikes.py (rendered there, cached), posed now."""
+    import json
+
+    sys.path.insert(0, str(HERE.parent / "benchmarks"))
+    import lookalikes
+
+    scenario = replay.LOOKALIKES[name]
+    video = lookalikes.render(scenario, lookalikes.suite()[scenario])
+    result = analyse_video(video)
+    replay.save_series(replay.POSES_DIR / f"{name}.npz", result.pose, result.video.fps,
+                       result.stride)
+    truth = json.loads(video.with_suffix(".json").read_text())
+    (replay.POSES_DIR / f"{name}.truth.json").write_text(json.dumps(
+        {"scenario": truth["scenario"], "truth": {leg: {k: truth["truth"][leg][k] for k in (
+            "rep_intervals_s", "lookalike_intervals_s", "longest_continuous_set", "sets")}
+            for leg in ("left", "right")}}, indent=1))
+    got = {leg: len(result.legs[leg].reps) for leg in ("left", "right")}
+    print(f"{name:24s} from {scenario}  reps {got}", flush=True)
+
+
 def record(name: str, tmp: Path) -> None:
     if name in replay.SIDE_VIEWS:
         record_side_view(name)
+        return
+    if name in replay.LOOKALIKES:
+        record_lookalike(name)
         return
     if name in replay.AWKWARD:
         sample, kind = replay.AWKWARD[name]
@@ -74,7 +98,7 @@ def record(name: str, tmp: Path) -> None:
 def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem for p in replay.SAMPLES_DIR.glob("*.mp4")
                            if p.with_suffix(".json").exists()) + sorted(replay.AWKWARD) \
-        + sorted(replay.SIDE_VIEWS)
+        + sorted(replay.SIDE_VIEWS) + sorted(replay.LOOKALIKES)
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             record(name, Path(tmp))

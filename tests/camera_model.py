@@ -17,18 +17,24 @@ from hipcam import pose
 THIGH_M, SHIN_M, HIP_HALF_M = 0.45, 0.42, 0.1
 
 
-def seated_body(left_deg: float, right_deg: float, thigh_splay_deg: float = 5.0) -> dict[int, np.ndarray]:
-    """3D joints (metres; x to the person's left, y down, z forward) of the seated pose."""
+def seated_body(left_deg: float, right_deg: float, thigh_splay_deg: float = 5.0,
+                extension_deg: tuple[float, float] = (0.0, 0.0)) -> dict[int, np.ndarray]:
+    """3D joints (metres; x to the person's left, y down, z forward) of the seated pose.
+
+    ``extension_deg`` (left, right) swings a shin forward instead (a seated knee extension:
+    the foot forward and up, about the knee's hinge), before any rotation."""
     joints: dict[int, np.ndarray] = {}
-    for side, hip_i, knee_i, ankle_i, ang in ((+1, pose.L_HIP, pose.L_KNEE, pose.L_ANKLE, left_deg),
-                                              (-1, pose.R_HIP, pose.R_KNEE, pose.R_ANKLE, right_deg)):
+    for side, hip_i, knee_i, ankle_i, ang, ext in (
+            (+1, pose.L_HIP, pose.L_KNEE, pose.L_ANKLE, left_deg, extension_deg[0]),
+            (-1, pose.R_HIP, pose.R_KNEE, pose.R_ANKLE, right_deg, extension_deg[1])):
         hip = np.array([side * HIP_HALF_M, 0.0, 0.0])
         s = np.radians(thigh_splay_deg)
         axis = np.array([side * np.sin(s), 0.0, np.cos(s)])  # the thigh, splayed outward a little
         knee = hip + THIGH_M * axis
         # the shin hangs straight down; rotating it about the thigh axis swings the foot sideways,
         # toward the other leg (-side in x) for a positive angle (Rodrigues' formula)
-        down = np.array([0.0, 1.0, 0.0])
+        e = np.radians(ext)
+        down = np.array([0.0, np.cos(e), 0.0]) + axis * np.sin(e)  # the axis is level
         a = np.radians(ang) * side  # right-hand rotation about +axis moves "down" toward -x·side
         shin = (down * np.cos(a) + np.cross(axis, down) * np.sin(a)
                 + axis * np.dot(axis, down) * (1 - np.cos(a)))
@@ -52,9 +58,10 @@ def camera_basis(azimuth_deg: float, pitch_deg: float) -> np.ndarray:
 
 def view(left_deg: float, right_deg: float, azimuth_deg: float = 0.0, pitch_deg: float = 0.0,
          distance_m: float = 2.5, focal_px: float = 600.0, size_px: tuple[int, int] = (640, 480),
-         thigh_splay_deg: float = 5.0) -> pose.PoseSample:
+         thigh_splay_deg: float = 5.0, extension_deg: tuple[float, float] = (0.0, 0.0)
+         ) -> pose.PoseSample:
     """The :class:`~hipcam.pose.PoseSample` a perfect pose model would return for this view."""
-    joints = seated_body(left_deg, right_deg, thigh_splay_deg)
+    joints = seated_body(left_deg, right_deg, thigh_splay_deg, extension_deg)
     basis = camera_basis(azimuth_deg, pitch_deg)
     target = (joints[pose.L_KNEE] + joints[pose.R_KNEE]) / 2
     cam = target - distance_m * basis[2]

@@ -49,6 +49,13 @@ SIDE_VIEWS = {
     "front_high_slim": "grid900_az+0_near_slim_female_h1.4",
 }
 
+#: Look-alike renders of ``benchmarks/lookalikes.py`` (posed by the real model): name -> scenario.
+#: Truth (with ``lookalike_intervals_s``): ``tests/data/poses/<name>.truth.json``.
+LOOKALIKES = {
+    # the near leg's knee extensions seen 50° aside from 1.2 m up, between real reps
+    "kneeext_aside": "kneeext_older_az50_h1.2",
+}
+
 
 def save_series(path: Path, series: PoseSeries, fps: float, stride: int = 1) -> None:
     """Write a recorded series (the kept landmarks only) as a compressed ``.npz``."""
@@ -85,8 +92,9 @@ def recorded_names() -> list[str]:
 
 
 def truth(name: str) -> dict:
-    """The rendered ground truth of a sample (``sample_videos/<name>.json``) or side view."""
-    if name in SIDE_VIEWS:
+    """The rendered ground truth of a sample (``sample_videos/<name>.json``), side view or
+    look-alike."""
+    if name in SIDE_VIEWS or name in LOOKALIKES:
         return json.loads((POSES_DIR / f"{name}.truth.json").read_text())
     return json.loads((SAMPLES_DIR / f"{name}.json").read_text())
 

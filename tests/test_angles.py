@@ -235,3 +235,64 @@ def test_image_weight_is_a_smooth_step_without_jumps():
     assert angles.blend_rotation(10.0, 30.0, 0.25) == pytest.approx(25.0)
     assert angles.blend_rotation(10.0, float("nan"), 0.25) == 10.0
     assert angles.blend_rotation(float("nan"), 30.0, 0.25) == 30.0
+
+
+# -- the swing's direction: a rotation or a knee extension (angles.swing_fit) ----------------------
+def _swing(az: float, pitch: float, rot: float = 0.0, ext: float = 0.0,
+           rise_weight: float = 1.0) -> tuple[float, float]:
+    near = 0 if az > 0 else 1  # camera_model: positive azimuth is on the person's left
+    legs = (rot, 0.0) if near == 0 else (0.0, rot)
+    exts = (ext, 0.0) if near == 0 else (0.0, ext)
+    rest = _angles(0.0, 0.0, az, pitch)
+    s = camera_model.view(*legs, az, pitch, extension_deg=exts)
+    peak = angles.leg_angles(s.image_xy_px, s.world_xyz_m)
+    across, up = angles.swing_in_picture(peak.angle_2d_deg[near], peak.shin_length_px[near],
+                                         rest.angle_2d_deg[near], rest.shin_length_px[near])
+    assert across > 0  # both move the near leg's foot toward the other leg in the picture
+    return angles.swing_fit(across, up, rest.thigh_yaw_deg[near], rest.knee_tilt_deg[near],
+                            rise_weight)
+
+
+@pytest.mark.parametrize("az", [-60.0, -45.0, 45.0, 60.0])
+@pytest.mark.parametrize("pitch", [15.0, 25.0])
+def test_swing_fit_tells_the_near_legs_rotation_from_its_knee_extension(az, pitch):
+    """From a camera above the knees, the near leg's foot moves up the picture in a rotation
+    (away from the camera) and down in an extension (toward it): with the geometric rise
+    (weight 1) the fit is 1 for a rotation and 0 for an extension, up to perspective."""
+    from hipcam.session import EXTENSION_FIT_BELOW, EXTENSION_MIN_SEPARATION
+
+    for theta in (20.0, 30.0):
+        fit, sep = _swing(az, pitch, rot=theta)
+        assert sep >= EXTENSION_MIN_SEPARATION
+        assert fit == pytest.approx(1.0, abs=0.2)
+        assert _swing(az, pitch, rot=theta, rise_weight=angles.SWING_RISE_WEIGHT)[0] \
+            > EXTENSION_FIT_BELOW
+    for theta in (30.0, 40.0):
+        fit, sep = _swing(az, pitch, ext=theta)
+        assert sep >= EXTENSION_MIN_SEPARATION
+        assert -0.45 < fit < 0.1
+        assert _swing(az, pitch, ext=theta, rise_weight=angles.SWING_RISE_WEIGHT)[0] \
+            < EXTENSION_FIT_BELOW
+
+
+def test_swing_fit_cannot_tell_them_apart_from_a_level_camera():
+    """Camera at knee height, 45° aside: rotation and extension move the foot alike in the
+    picture; the separation says so, and the session's check stays off."""
+    from hipcam.session import EXTENSION_MIN_SEPARATION
+
+    assert _swing(45.0, 0.0, rot=30.0)[1] < EXTENSION_MIN_SEPARATION
+    assert _swing(45.0, 0.0, ext=30.0)[1] < EXTENSION_MIN_SEPARATION
+
+
+def test_swing_fit_nan_where_an_extension_cannot_move_the_foot_that_far_across():
+    fit, sep = angles.swing_fit(0.5, 0.1, 15.0, 2.0)  # 15° aside: an extension moves it ~0.26 at most
+    assert np.isnan(fit) and np.isnan(sep)
+    assert np.isnan(angles.swing_fit(0.0, 0.1, 45.0, 10.0)[0])  # nothing moved across
+    assert np.isnan(angles.swing_fit(0.3, np.nan, 45.0, 10.0)[0])
+
+
+@pytest.mark.parametrize("az", [-60.0, -30.0, 30.0, 60.0])
+def test_the_knee_nearer_the_camera_leads_in_depth(az):
+    la = _angles(0.0, 0.0, az)
+    near = 0 if az > 0 else 1
+    assert la.knee_depth_lead_m[near] > 0.1 > -0.1 > la.knee_depth_lead_m[1 - near]

@@ -62,6 +62,12 @@ IMAGE_YAW_NONE_DEG = 75.0
 #: front that is almost nothing, so a camera rolled a little (a phone propped crooked, an uneven
 #: seat) is not taken for pitch; 60° aside it allows ~41°.
 MAX_PITCH_DEG = 30.0
+#: Weight of the foot's rise in :func:`swing_fit`'s predictions. The full geometric rise (1)
+#: left real reps and rendered knee extensions 0.11 apart in fit (0.12 vs 0.23), none (0) left
+#: them overlapping; 0.5 separated them widest (extensions ≤ 0.27, reps ≥ 0.63) on the camera
+#: grid and 23 look-alike renders. An empirical weight, chosen there; checked on fresh renders
+#: (docs/accuracy.md).
+SWING_RISE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -374,6 +380,8 @@ class LegAngles:
     side_rotation_deg: np.ndarray  # per leg: the side-view reading (see side_rotation_deg)
     thigh_yaw_deg: np.ndarray  # per leg: the camera's yaw relative to that thigh
     knee_tilt_deg: np.ndarray  # per leg: the image knee line's tilt toward the other knee
+    shin_length_px: np.ndarray  # per leg: knee→ankle length in the picture
+    knee_depth_lead_m: np.ndarray  # per leg: how much nearer the camera than the other knee
 
 
 def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
@@ -391,7 +399,9 @@ def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
                              world[..., _OTHER_KNEE, :])
     thigh = thigh_yaw_deg(world[..., _HIP, :], world[..., _KNEE, :])
     tilt = knee_tilt_deg(xy[..., _KNEE, :], xy[..., _OTHER_KNEE, :])
-    return LegAngles(a2, a3, yaw, view, side, thigh, tilt)
+    shin = np.hypot(*_xyz(xy[..., _ANKLE, :] - xy[..., _KNEE, :]))
+    lead = world[..., _OTHER_KNEE, 2] - world[..., _KNEE, 2]
+    return LegAngles(a2, a3, yaw, view, side, thigh, tilt, shin, lead)
 
 
 def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
@@ -401,7 +411,7 @@ def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAng
     world = world_xyz_m.tolist()
     m = _ScalarMath
     lh, rh = world[pose.L_HIP], world[pose.R_HIP]
-    a2, a3, view, side, thigh, tilt = [], [], [], [], [], []
+    a2, a3, view, side, thigh, tilt, shin, lead = [], [], [], [], [], [], [], []
     for leg in LEGS:
         j = LEG_LANDMARKS[leg]
         (ku, kv), (au, av) = xy[j.knee], xy[j.ankle]
@@ -413,12 +423,73 @@ def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAng
         side.append(_shin_rotation(hip, knee, ankle, other, m, depth_only=True))
         thigh.append(_thigh_yaw(hip, knee, m))
         tilt.append(_knee_tilt(ku, kv, ou, ov, m))
-    return LegAngles(a2, a3, _yaw(lh, rh, m), view, side, thigh, tilt)  # type: ignore[arg-type]
+        shin.append(math.hypot(au - ku, av - kv))
+        lead.append(other[2] - knee[2])
+    return LegAngles(a2, a3, _yaw(lh, rh, m), view, side, thigh, tilt,  # type: ignore[arg-type]
+                     shin, lead)
 
 
 def correct_view_deg_float(angle_2d_deg: float, yaw_deg: float, tilt_deg: float = 0.0) -> float:
     """:func:`correct_view_deg` for floats (same formula)."""
     return _correct(angle_2d_deg, yaw_deg, tilt_deg, _ScalarMath)
+
+
+def swing_in_picture(angle_2d_deg: float, shin_length_px: float, rest_angle_2d_deg: float,
+                     rest_shin_length_px: float) -> tuple[float, float]:
+    """``(across, up)``: the ankle's displacement relative to the knee in the picture, from the
+    resting shin (signed image angle :func:`signed_shin_angle_2d_deg`, length in px) to this one,
+    in resting shin lengths — toward the other leg, and up the picture (the input of
+    :func:`swing_fit`)."""
+    a, a0 = math.radians(angle_2d_deg), math.radians(rest_angle_2d_deg)
+    n, n0 = shin_length_px, rest_shin_length_px
+    across = (n * math.sin(a) - n0 * math.sin(a0)) / n0
+    up = (n0 * math.cos(a0) - n * math.cos(a)) / n0  # image v points down
+    return across, up
+
+
+def swing_fit(across: float, up: float, yaw_deg: float, tilt_deg: float,
+              rise_weight: float = SWING_RISE_WEIGHT) -> tuple[float, float]:
+    """Where a swing of the foot seen in the picture lies between a rotation about the thigh and a
+    knee extension, for the leg *nearer* a camera turned ``φ`` (``yaw_deg``, :func:`thigh_yaw_deg`)
+    aside: ``(fit, separation)``.
+
+    ``across`` and ``up`` are the ankle's displacement relative to the knee in the picture, in
+    resting shin lengths: toward the other leg, and upward. Seen from aside, the near leg's foot
+    moves the same way across the picture whether it swings toward the other leg (a rotation:
+    the foot also moves *away* from the camera) or forward (a knee extension: *toward* it); a camera
+    above the knees (pitch ``α``, from the knee line's tilt ``τ``: :func:`knee_tilt_deg`) sees
+    the two go different ways up and down. For the displacement ``across``, a rotation by ``θ``
+    predicts ``up / across = tan(θ/2) cos α / cos φ + tan φ sin α`` (``sin θ = across · cos α /
+    cos φ``) and an extension by ``θₑ`` predicts ``tan(θₑ/2) cos α / sin φ − sin α / tan φ``
+    (``sin θₑ = across · cos α / sin φ``); the first term of each (the foot's rise, the same
+    for both) is weighted by ``rise_weight`` (see :data:`SWING_RISE_WEIGHT`), the second (the
+    swing in depth, seen through the pitch) is what tells them apart. ``fit`` is the observed
+    ratio's place between them: 0
+    at the extension's prediction, 1 at the rotation's; ``separation`` is how far apart the two
+    predictions are (their difference in ``up / across``): near 0 with the camera at knee height or
+    in front, where the picture cannot tell the two apart. NaN fit where an extension cannot
+    produce that much sideways motion (or nothing moved across); ``α`` is bounded by
+    :data:`MAX_PITCH_DEG` as in :func:`correct_view_deg`.
+    """
+    if not (across > 0.0 and math.isfinite(up) and math.isfinite(yaw_deg)
+            and math.isfinite(tilt_deg)):
+        return math.nan, math.nan
+    phi = math.radians(min(max(yaw_deg, 1.0), 80.0))
+    tan_tau = math.tan(math.radians(tilt_deg))
+    sin_a = min(max(tan_tau / math.tan(phi), -_SIN_MAX_PITCH), _SIN_MAX_PITCH)
+    cos_a = math.sqrt(1.0 - sin_a * sin_a)
+    sin_rot = min(across * cos_a / math.cos(phi), 1.0)
+    sin_ext = across * cos_a / math.sin(phi)
+    if sin_ext >= 1.0:
+        return math.nan, math.nan
+    rise_rot = math.tan(math.asin(sin_rot) / 2.0) * cos_a / math.cos(phi)
+    rise_ext = math.tan(math.asin(sin_ext) / 2.0) * cos_a / math.sin(phi)
+    rot = rise_weight * rise_rot + sin_a * math.tan(phi)
+    ext = rise_weight * rise_ext - sin_a / math.tan(phi)
+    separation = rot - ext
+    if separation == 0.0:
+        return math.nan, 0.0
+    return (up / across - ext) / separation, separation
 
 
 def image_weight(camera_yaw_deg: float) -> float:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
 from array import array
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -74,9 +75,26 @@ SIDE_GAIN = 5.0
 #: noise, and its coupling to the other leg's swing, reach ~10° there. Blends with the image
 #: weight: no minimum beyond the detector's own where the image is trusted.
 MIN_ROM_3D_DEG = 12.0
+#: The knee-extension check (:meth:`SessionAnalyzer._is_knee_extension`) applies to a leg whose
+#: knee the model places at least this much nearer the camera than the other knee (m; the near
+#: leg from 30-60° aside reads 0.12-0.31 m on the camera grid, the far one -0.12 to -0.31)...
+NEAR_KNEE_LEAD_M = 0.05
+#: ... seen from at most this far aside (deg; beyond, the picture hardly shows the swing) ...
+EXTENSION_CHECK_MAX_YAW_DEG = 70.0
+#: ... where the picture separates the two movements by at least this much (``up / across``,
+#: :func:`hipcam.angles.swing_fit`): a camera clearly above the knees ...
+EXTENSION_MIN_SEPARATION = 0.3
+#: ... and a rep whose swing fits an extension better than this (0 = the extension's prediction,
+#: 1 = the rotation's) is a knee extension: halfway between the rendered extensions (≤ 0.27) and
+#: the real reps (≥ 0.63) of the camera grid and the look-alike renders, where the two are at
+#: least the separation above apart (docs/accuracy.md).
+EXTENSION_FIT_BELOW = 0.45
+#: The resting reference of the swing's direction: the last this-many seconds before the rep.
+SWING_REST_S = 1.0
 # resampled channels: 2D signed angle L, R; 3D angle L, R; camera yaw; in-position flag L, R;
 # the camera's yaw relative to each leg L, R; the side-view reading L, R; the yaw about each
-# thigh L, R; the tilt of the image line through the knees L, R
+# thigh L, R; the tilt of the image line through the knees L, R; the shin's length in the
+# picture L, R; how much nearer the camera each knee is than the other L, R
 _CH_2D = (0, 1)
 _CH_3D = (2, 3)
 _CH_YAW = 4
@@ -85,7 +103,9 @@ _CH_VIEW = (7, 8)
 _CH_SIDE = (9, 10)
 _CH_THIGH = (11, 12)
 _CH_TILT = (13, 14)
-_N_CH = 15
+_CH_SHIN = (15, 16)
+_CH_LEAD = (17, 18)
+_N_CH = 19
 #: Frame intervals kept to measure the frames' own rate (a running median).
 FRAME_RATE_WINDOW = 301
 
@@ -273,6 +293,10 @@ class _LegStream:
         # model moves the thigh with the shin, and a yaw following it would bend the reading
         self.rest_thigh_yaw = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
         self.rest_knee_tilt = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
+        self.thigh_yaw = array("d")  # the held values used, per sample
+        self.knee_tilt = array("d")
+        self.shin_length = array("d")  # px, per sample (the knee-extension check)
+        self.knee_lead = array("d")
         self.image_weight = array("d")
         # a coarse grid (--stride) cannot carry the nominal cut-offs: lowered, explicitly
         self.lowpass_3d = CausalLowpass(cutoff_for_rate(CUTOFF_3D_HZ, fs_hz), fs_hz)
@@ -395,6 +419,7 @@ class SessionAnalyzer:
                 out[_CH_2D[k]], out[_CH_3D[k]] = la.angle_2d_deg[k], la.angle_3d_deg[k]
                 out[_CH_SIDE[k]] = la.side_rotation_deg[k]
                 out[_CH_THIGH[k]], out[_CH_TILT[k]] = la.thigh_yaw_deg[k], la.knee_tilt_deg[k]
+                out[_CH_SHIN[k]], out[_CH_LEAD[k]] = la.shin_length_px[k], la.knee_depth_lead_m[k]
             out[_CH_VIEW[k]] = la.view_yaw_deg[k]
         out[_CH_YAW] = la.camera_yaw_deg
         return out
@@ -472,6 +497,10 @@ class SessionAnalyzer:
                     thigh = s.rest_thigh_yaw.median()
                 if len(s.rest_knee_tilt):
                     tilt = s.rest_knee_tilt.median()
+                s.thigh_yaw.append(thigh)
+                s.knee_tilt.append(tilt)
+                s.shin_length.append(ch[_CH_SHIN[k]])
+                s.knee_lead.append(ch[_CH_LEAD[k]])
                 image = angles.correct_view_deg_float(a2, thigh, tilt)
                 side_raw = ch[_CH_SIDE[k]]
                 value = angles.blend_rotation(image, SIDE_GAIN * side_raw, w)
@@ -525,7 +554,43 @@ class SessionAnalyzer:
         accepts = getattr(self.gate, "accepts", None)
         if accepts is not None and not accepts(leg, rep.start_s, t_s):
             return False
-        return not self._is_echo(leg, rep)
+        return not self._is_echo(leg, rep) and not self._is_knee_extension(leg, rep)
+
+    def _is_knee_extension(self, leg: str, rep: Rep) -> bool:
+        """Seen from aside, the near leg's foot swinging forward (a seated knee extension) moves
+        across the picture like a rotation toward the other leg; with the camera above the knees
+        it moves *down* the picture where a rotation moves it up (:func:`hipcam.angles.swing_fit`).
+        A rep of the leg nearer the camera (:data:`NEAR_KNEE_LEAD_M`), seen from at most
+        :data:`EXTENSION_CHECK_MAX_YAW_DEG` aside, whose biggest image excursion from its resting
+        shin (the last :data:`SWING_REST_S` before the rep) fits an extension
+        (:data:`EXTENSION_FIT_BELOW`) where the two are well apart
+        (:data:`EXTENSION_MIN_SEPARATION`), is not counted. Where the picture cannot tell (in
+        front, a camera at knee height) it counts."""
+        s = self._legs[leg]
+        a2 = self.raw_2d[leg]
+        lo = max(rep.start_index - int(round(SWING_REST_S * self.fs_hz)), 0)
+        hi = min(rep.end_index + 1, len(s.shin_length))
+        if hi - rep.start_index < 2 or rep.start_index - lo < 1:
+            return False
+        rest = [(a, n) for a, n in zip(a2[lo : rep.start_index + 1],
+                                       s.shin_length[lo : rep.start_index + 1], strict=True)
+                if math.isfinite(a) and math.isfinite(n) and n > 0]
+        lead = [x for x in s.knee_lead[lo : rep.start_index + 1] if math.isfinite(x)]
+        if not rest or not lead or statistics.median(lead) < NEAR_KNEE_LEAD_M:
+            return False
+        yaw, tilt = s.thigh_yaw[rep.start_index], s.knee_tilt[rep.start_index]
+        if not yaw <= EXTENSION_CHECK_MAX_YAW_DEG:  # NaN: unknown view
+            return False
+        a0 = statistics.median(a for a, _ in rest)
+        n0 = statistics.median(n for _, n in rest)
+        best, across, up = -1.0, math.nan, math.nan
+        for a, n in zip(a2[rep.start_index : hi], s.shin_length[rep.start_index : hi], strict=True):
+            if math.isfinite(a) and math.isfinite(n):
+                x, y = angles.swing_in_picture(a, n, a0, n0)
+                if math.hypot(x, y) > best:  # the biggest excursion
+                    best, across, up = math.hypot(x, y), x, y
+        fit, separation = angles.swing_fit(across, up, yaw, tilt)
+        return separation >= EXTENSION_MIN_SEPARATION and fit < EXTENSION_FIT_BELOW
 
     def _is_echo(self, leg: str, rep: Rep) -> bool:
         """Seen from :data:`ECHO_VIEW_DEG` or more aside, the model moves the far leg a little with
