@@ -358,3 +358,18 @@ def test_stand_up_moves_both_legs_holds_and_sits_down_again() -> None:
     assert np.all(plan.theta_deg["left"][plan.t_s < 7.0] == 0.0)  # no hip rotation meanwhile
     # a plain scenario has no standing channel (it renders exactly as before)
     assert plan_motion(_scenario("reps 2", seed=4)).stand_deg is None
+
+
+@pytest.mark.parametrize("right", ["rest 2; reps 2 amp=30", "rest 3; knee_extension 1",
+                                   "rest 0.5; abduction 2 period=1-4"])
+def test_stand_up_refuses_a_movement_of_the_other_leg_meanwhile(right) -> None:
+    """Standing up moves both legs: a rep or look-alike of the other leg that may fall inside it
+    (over every draw of the ranges) would give an impossible pose and wrong truth."""
+    with pytest.raises(HipcamError, match="stand_up .* may overlap legs.right"):
+        _scenario("rest 1; stand_up 1 hold=3; rest 1", right)
+
+
+def test_stand_up_accepts_the_other_leg_resting_or_moving_before_and_after() -> None:
+    sc = _scenario("rest 1; stand_up 1 hold=3; rest 1; reps 2",
+                   "reps 1 period=1; rest 6.5; reps 2")  # right: 0-1 s and from 7.5 s
+    assert plan_motion(sc).stand_deg is not None

@@ -540,17 +540,51 @@ def validate_scenario(sc: Scenario) -> None:
         raise ScenarioError("scenario: nothing to render (no leg segments and no duration_s)")
     if total > 3600:
         raise ScenarioError(f"scenario: {total:.0f} s is longer than the 1 h limit")
+    _check_standing_alone(sc)
+
+
+def _segment_duration_s(s: Segment, end: int) -> float:
+    """A segment's duration with each range at its minimum (``end=0``) or maximum (1)."""
+    if isinstance(s, (RepsSegment, LookalikeSegment)):
+        return s.count * (s.period_s[end] + s.hold_s) + max(s.count - 1, 0) * s.gap_s[end]
+    return s.duration_s
 
 
 def schedule_duration_s(segments: list[Segment]) -> float:
     """Longest duration the segments can take (using each range's maximum)."""
-    total = 0.0
+    return sum(_segment_duration_s(s, 1) for s in segments)
+
+
+def _segment_windows(segments: list[Segment]) -> list[tuple[float, float, Segment]]:
+    """``(earliest start, latest end, segment)`` of each segment, over every draw of the ranges."""
+    out, lo, hi = [], 0.0, 0.0
     for s in segments:
-        if isinstance(s, (RepsSegment, LookalikeSegment)):
-            total += s.count * (s.period_s[1] + s.hold_s) + max(s.count - 1, 0) * s.gap_s[1]
-        else:
-            total += s.duration_s
-    return total
+        a = lo
+        lo, hi = lo + _segment_duration_s(s, 0), hi + _segment_duration_s(s, 1)
+        out.append((a, hi, s))
+    return out
+
+
+def _check_standing_alone(sc: Scenario) -> None:
+    """Refuse a ``stand_up`` that may overlap a movement of either leg (a rep, another
+    look-alike): standing up moves both legs, so the pose would be impossible and the truth
+    wrong."""
+    windows = {leg: _segment_windows(sc.legs.get(leg, [])) for leg in LEGS}
+    for leg in LEGS:
+        for a, b, seg in windows[leg]:
+            if not (isinstance(seg, LookalikeSegment) and seg.kind == "stand_up" and seg.count):
+                continue
+            for other in LEGS:
+                if other == leg:  # one leg's segments follow each other: never at once
+                    continue
+                for c, d, o in windows[other]:
+                    moving = (isinstance(o, RepsSegment) or isinstance(o, LookalikeSegment)
+                              and o.kind != "stand_up") and o.count > 0
+                    if moving and c < b and a < d:
+                        raise ScenarioError(
+                            f"legs.{leg}: stand_up ({a:g}-{b:g} s) may overlap legs.{other}'s "
+                            f"{getattr(o, 'kind', 'reps')} ({c:g}-{d:g} s): standing up moves "
+                            f"both legs; put a rest on the other leg while standing")
 
 
 # ------------------------------------------------------------------------ files and flags
