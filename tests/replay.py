@@ -54,6 +54,8 @@ SIDE_VIEWS = {
 LOOKALIKES = {
     # the near leg's knee extensions seen 50° aside from 1.2 m up, between real reps
     "kneeext_aside": "kneeext_older_az50_h1.2",
+    # 2 reps, standing up (3 s standing) and sitting down again, 2 reps; camera in front
+    "standup_front": "standup_front_mixed",
 }
 
 

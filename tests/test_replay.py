@@ -281,3 +281,23 @@ def test_knee_extensions_of_the_near_leg_seen_from_aside_are_not_counted(monkeyp
     extra = [r.rep.peak_s for r in replay.replay("kneeext_aside").reps("right")]
     assert len(extra) == 7
     assert sum(any(a <= p <= b for a, b, _ in truth["lookalike_intervals_s"]) for p in extra) == 3
+
+
+def test_a_rendered_person_standing_up_is_out_of_position_and_breaks_the_set():
+    """``benchmarks/lookalikes.py``'s ``standup_front_mixed`` posed by the real model: 2 reps,
+    stand up (fully standing 7.6-10.6 s), sit down, 2 reps. The gate must take the standing
+    stretch out of position on both legs — on the model's real landmarks of a standing body,
+    not hand-made features — and the reps around it still count, in two sets."""
+    truth = replay.truth("standup_front")["truth"]
+    an = replay.replay("standup_front")
+    assert an.reps("left") == []
+    assert len(an.reps("right")) == len(truth["right"]["rep_intervals_s"]) == 4
+    assert [s.reps for s in an.sets("right")] == [s["reps"] for s in truth["right"]["sets"]]
+    (a, b, kind), = truth["right"]["lookalike_intervals_s"]
+    assert kind == "stand_up"
+    standing = (a + 1.5, b - 1.5)  # fully up (period 3 s: 1.5 s to rise, 1.5 s to sit down)
+    for leg in LEGS:
+        for lo, hi in an.in_position_intervals(leg):
+            assert hi <= standing[0] or lo >= standing[1], (leg, lo, hi)
+        assert any(hi >= truth["right"]["rep_intervals_s"][-1][1] for _, hi in
+                   an.in_position_intervals(leg))  # back in position once seated again
