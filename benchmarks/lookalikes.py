@@ -56,10 +56,11 @@ def suite() -> dict[str, dict[str, Any]]:
     """name -> scenario dict; ``_group`` is ``tune`` or ``check``."""
     S: dict[str, dict[str, Any]] = {}
 
-    def add(group, name, left="", right="", *, seed, body="average", az=0.0, video=None,
-            height=None, distance=None):
-        cam = {"azimuth_deg": az, **({"height_m": height} if height else {}),
-               **({"distance_m": distance} if distance else {})}
+    def add(group: str, name: str, left: str = "", right: str = "", *, seed: int,
+            body: str = "average", az: float = 0.0, video: dict[str, Any] | None = None,
+            height: float | None = None, distance: float | None = None) -> None:
+        cam = {"azimuth_deg": az, **({"height_m": height} if height is not None else {}),
+               **({"distance_m": distance} if distance is not None else {})}
         S[name] = {"name": name, "seed": seed, "body": {"preset": body},
                    "camera": cam, "video": {**VIDEO, **(video or {})},
                    "legs": {"left": _s(left), "right": _s(right)}, "_group": group}

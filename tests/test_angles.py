@@ -2,7 +2,7 @@ import camera_model
 import numpy as np
 import pytest
 
-from hipcam import angles
+from hipcam import angles, pose
 
 
 def test_shin_angle_2d_zero_when_hanging_straight_and_signed():
@@ -275,13 +275,35 @@ def test_swing_fit_tells_the_near_legs_rotation_from_its_knee_extension(az, pitc
             < EXTENSION_FIT_BELOW
 
 
-def test_swing_fit_cannot_tell_them_apart_from_a_level_camera():
-    """Camera at knee height, 45° aside: rotation and extension move the foot alike in the
+@pytest.mark.parametrize("az", [30.0, 45.0, 55.0])
+def test_swing_fit_cannot_tell_them_apart_from_a_level_camera(az):
+    """Camera at knee height, 30-55° aside: rotation and extension move the foot alike in the
     picture; the separation says so, and the session's check stays off."""
     from hipcam.session import EXTENSION_MIN_SEPARATION
 
-    assert _swing(45.0, 0.0, rot=30.0)[1] < EXTENSION_MIN_SEPARATION
-    assert _swing(45.0, 0.0, ext=30.0)[1] < EXTENSION_MIN_SEPARATION
+    for rot, ext in ((15.0, 30.0), (30.0, 45.0)):
+        if az > 30.0 or rot < 30.0:  # 30° aside a 30° rotation moves the foot too far across
+            assert _swing(az, 0.0, rot=rot, rise_weight=angles.SWING_RISE_WEIGHT)[1] \
+                < EXTENSION_MIN_SEPARATION
+        assert _swing(az, 0.0, ext=ext, rise_weight=angles.SWING_RISE_WEIGHT)[1] \
+            < EXTENSION_MIN_SEPARATION
+
+
+@pytest.mark.parametrize("az", [65.0, -70.0])
+def test_swing_fit_with_a_level_camera_far_aside_the_rise_alone_tells_a_large_extension(az):
+    """Camera at knee height 65-70° aside: for the same sideways displacement a rotation must
+    be the bigger movement, so its foot rises more than an extension's (the rise is not the
+    same for both); a large extension is then told apart, while a rotation's own predictions
+    stay close together and the check stays off for it."""
+    from hipcam.session import EXTENSION_FIT_BELOW, EXTENSION_MIN_SEPARATION
+
+    w = angles.SWING_RISE_WEIGHT
+    for theta in (15.0, 30.0):
+        fit, sep = _swing(az, 0.0, rot=theta, rise_weight=w)
+        assert sep < EXTENSION_MIN_SEPARATION or fit > EXTENSION_FIT_BELOW
+    for theta in (30.0, 45.0):
+        fit, sep = _swing(az, 0.0, ext=theta, rise_weight=w)
+        assert sep >= EXTENSION_MIN_SEPARATION and fit < EXTENSION_FIT_BELOW
 
 
 def test_swing_fit_nan_where_an_extension_cannot_move_the_foot_that_far_across():
@@ -296,3 +318,20 @@ def test_the_knee_nearer_the_camera_leads_in_depth(az):
     la = _angles(0.0, 0.0, az)
     near = 0 if az > 0 else 1
     assert la.knee_depth_lead_m[near] > 0.1 > -0.1 > la.knee_depth_lead_m[1 - near]
+
+
+def test_the_knee_lead_is_not_measured_while_the_other_leg_is_unseen():
+    """The near/far decision of the knee-extension check compares the two knees' depths: while
+    the other leg is not seen, its knee's depth is the model's guess, so no lead is recorded."""
+    from hipcam.session import SessionAnalyzer
+
+    an = SessionAnalyzer(30.0, 3.0)
+    s = camera_model.view(0.0, 0.0, 45.0, 15.0)  # the left leg nearer the camera
+    vis = s.visibility.copy()
+    vis[pose.R_ANKLE] = 0.0  # the right lower leg unseen
+    hidden = pose.PoseSample(s.image_xy_px, vis, s.world_xyz_m, 1, s.frame_size_px)
+    for k in range(300):
+        an.push(k / 30.0, s if k < 100 or k >= 200 else hidden)
+    lead = np.array(an._legs["left"].knee_lead, dtype=float)
+    assert np.all(lead[:90] > 0.1) and np.all(lead[210:] > 0.1)
+    assert np.all(np.isnan(lead[120:180]))

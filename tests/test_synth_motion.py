@@ -361,9 +361,9 @@ def test_stand_up_moves_both_legs_holds_and_sits_down_again() -> None:
 
 
 @pytest.mark.parametrize("right", ["rest 2; reps 2 amp=30", "rest 3; knee_extension 1",
-                                   "rest 0.5; abduction 2 period=1-4"])
+                                   "rest 0.5; abduction 2 period=1-4", "rest 2; fidget 2"])
 def test_stand_up_refuses_a_movement_of_the_other_leg_meanwhile(right) -> None:
-    """Standing up moves both legs: a rep or look-alike of the other leg that may fall inside it
+    """Standing up moves both legs: a rep, fidget or look-alike of the other leg that may fall inside it
     (over every draw of the ranges) would give an impossible pose and wrong truth."""
     with pytest.raises(HipcamError, match="stand_up .* may overlap legs.right"):
         _scenario("rest 1; stand_up 1 hold=3; rest 1", right)

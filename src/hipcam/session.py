@@ -419,7 +419,9 @@ class SessionAnalyzer:
                 out[_CH_2D[k]], out[_CH_3D[k]] = la.angle_2d_deg[k], la.angle_3d_deg[k]
                 out[_CH_SIDE[k]] = la.side_rotation_deg[k]
                 out[_CH_THIGH[k]], out[_CH_TILT[k]] = la.thigh_yaw_deg[k], la.knee_tilt_deg[k]
-                out[_CH_SHIN[k]], out[_CH_LEAD[k]] = la.shin_length_px[k], la.knee_depth_lead_m[k]
+                out[_CH_SHIN[k]] = la.shin_length_px[k]
+                if seen[1 - k]:  # the other knee's depth is a guess while that leg is not seen
+                    out[_CH_LEAD[k]] = la.knee_depth_lead_m[k]
             out[_CH_VIEW[k]] = la.view_yaw_deg[k]
         out[_CH_YAW] = la.camera_yaw_deg
         return out

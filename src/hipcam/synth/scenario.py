@@ -566,8 +566,8 @@ def _segment_windows(segments: list[Segment]) -> list[tuple[float, float, Segmen
 
 
 def _check_standing_alone(sc: Scenario) -> None:
-    """Refuse a ``stand_up`` that may overlap a movement of either leg (a rep, another
-    look-alike): standing up moves both legs, so the pose would be impossible and the truth
+    """Refuse a ``stand_up`` that may overlap a movement of either leg (a rep, a fidget,
+    another look-alike): standing up moves both legs, so the pose would be impossible and the truth
     wrong."""
     windows = {leg: _segment_windows(sc.legs.get(leg, [])) for leg in LEGS}
     for leg in LEGS:
@@ -578,8 +578,10 @@ def _check_standing_alone(sc: Scenario) -> None:
                 if other == leg:  # one leg's segments follow each other: never at once
                     continue
                 for c, d, o in windows[other]:
-                    moving = (isinstance(o, RepsSegment) or isinstance(o, LookalikeSegment)
-                              and o.kind != "stand_up") and o.count > 0
+                    moving = (isinstance(o, FidgetSegment)
+                              or (isinstance(o, RepsSegment) and o.count > 0)
+                              or (isinstance(o, LookalikeSegment) and o.kind != "stand_up"
+                                  and o.count > 0))
                     if moving and c < b and a < d:
                         raise ScenarioError(
                             f"legs.{leg}: stand_up ({a:g}-{b:g} s) may overlap legs.{other}'s "
