@@ -72,7 +72,34 @@ def record_lookalike(name: str) -> None:
     print(f"{name:24s} from {scenario}  reps {got}", flush=True)
 
 
+def record_placement(name: str, tmp: Path) -> None:
+    """A camera placement of ``replay.PLACEMENTS``, rendered with ``hipcam synth`` now."""
+    import json
+
+    from hipcam.synth.render import render_scenario
+    from hipcam.synth.scenario import parse_schedule_text, scenario_from_dict
+
+    spec = dict(replay.PLACEMENTS[name])
+    spec["legs"] = {leg: parse_schedule_text(text) if text else []
+                    for leg, text in spec["legs"].items()}
+    video = tmp / f"{name}.mp4"
+    render_scenario(scenario_from_dict(spec), video, progress=False)
+    result = analyse_video(video)
+    replay.save_series(replay.POSES_DIR / f"{name}.npz", result.pose, result.video.fps,
+                       result.stride)
+    truth = json.loads(video.with_suffix(".json").read_text())
+    (replay.POSES_DIR / f"{name}.truth.json").write_text(json.dumps(
+        {"scenario": truth["scenario"], "truth": {leg: {k: truth["truth"][leg][k] for k in (
+            "rep_intervals_s", "longest_continuous_set", "sets")} for leg in ("left", "right")}},
+        indent=1))
+    got = {leg: len(result.legs[leg].reps) for leg in ("left", "right")}
+    print(f"{name:24s} rendered  reps {got}  warnings {result.warnings}", flush=True)
+
+
 def record(name: str, tmp: Path) -> None:
+    if name in replay.PLACEMENTS:
+        record_placement(name, tmp)
+        return
     if name in replay.SIDE_VIEWS:
         record_side_view(name)
         return
@@ -98,7 +125,8 @@ def record(name: str, tmp: Path) -> None:
 def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem for p in replay.SAMPLES_DIR.glob("*.mp4")
                            if p.with_suffix(".json").exists()) + sorted(replay.AWKWARD) \
-        + sorted(replay.SIDE_VIEWS) + sorted(replay.LOOKALIKES)
+        + sorted(replay.SIDE_VIEWS) + sorted(replay.LOOKALIKES) \
+        + sorted(replay.PLACEMENTS)
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             record(name, Path(tmp))

@@ -242,3 +242,19 @@ def test_image_ratio_of_a_seated_body_seen_from_the_front_and_of_a_standing_one(
     f = position_features(side.world_xyz_m, side.visibility, side.image_xy_px)
     assert f.thigh_image_ratio["right"][()] > 0.9
     assert np.isnan(position_features(side.world_xyz_m, side.visibility).thigh_image_ratio["left"])
+
+
+@pytest.mark.parametrize("left_s, right_s, want", [
+    (23.0, 5.4, ["right"]),   # the steep camera below: the near leg fails the gate
+    (5.4, 23.0, ["left"]),
+    (20.0, 18.0, []),         # both in position, a little apart (a look-alike, a glitch)
+    (8.0, 3.5, []),           # under half, but only 4.5 s apart
+    (0.0, 0.0, []),
+])
+def test_a_leg_in_position_for_much_less_time_than_the_other_is_named(left_s, right_s, want):
+    from hipcam.position import lagging_legs, lagging_warnings
+
+    assert lagging_legs({"left": left_s, "right": right_s}) == want
+    warnings = lagging_warnings({"left": left_s, "right": right_s}, ["left", "right"])
+    assert [w.split()[0] for w in warnings] == want
+    assert lagging_warnings({"left": left_s, "right": right_s}, []) == []  # unseen: said elsewhere

@@ -31,7 +31,7 @@ from hipcam.pose import (
     PreparedImage,
     prepare_image,
 )
-from hipcam.position import SETUP_ADVICE
+from hipcam.position import SETUP_ADVICE, lagging_warnings
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
 from hipcam.session import LEGS, MIN_RELIABLE_RATE_HZ, ROM_NOTE_3D, LegResult, SessionAnalyzer
 from hipcam.stages import BackgroundStage
@@ -203,6 +203,9 @@ def finish_analysis(
     legs = {leg: analyzer.leg_result(leg) for leg in LEGS}
     if not any(legs[leg].in_position for leg in LEGS):
         warnings.append(f"never in the exercise position, so nothing was counted: {SETUP_ADVICE}")
+    warnings += lagging_warnings(
+        {leg: sum(b - a for a, b in legs[leg].in_position) for leg in LEGS},
+        [leg for leg in LEGS if legs[leg].seen_fraction >= LOW_DETECTION_FRACTION])
     for leg in LEGS:
         frac = legs[leg].seen_fraction
         if frac < LOW_DETECTION_FRACTION:

@@ -261,6 +261,40 @@ def setup_advice(gate: object, t_s: float) -> str | None:
     return NOT_IN_POSITION
 
 
+#: A leg in the position for less than this share of the time the other leg was (and at
+#: least :data:`LAGGING_MIN_S` less) is named in a warning (:func:`lagging_legs`): both legs
+#: hang in this exercise, so one leg failing the gate while the other passes is usually the
+#: camera (rendered: a camera 1.6-1.7 m up and 1.5-1.6 m away, ~35-40° down, read the near
+#: leg's level thigh 29-47° from "down"), and its reps meanwhile are not counted.
+LAGGING_FRACTION = 0.5
+LAGGING_MIN_S = 5.0
+
+
+def lagging_legs(in_position_s: dict[str, float]) -> list[str]:
+    """The legs whose time in the position (seconds, per leg) is under
+    :data:`LAGGING_FRACTION` of the other leg's and at least :data:`LAGGING_MIN_S` shorter."""
+    out = []
+    for leg, other in zip(LEGS, LEGS[::-1], strict=True):
+        mine, theirs = in_position_s[leg], in_position_s[other]
+        if mine < LAGGING_FRACTION * theirs and theirs - mine >= LAGGING_MIN_S:
+            out.append(leg)
+    return out
+
+
+def lagging_warnings(in_position_s: dict[str, float], seen_legs: list[str]) -> list[str]:
+    """One warning per leg of :func:`lagging_legs` among ``seen_legs`` (a leg that was not
+    seen gets its own warning elsewhere)."""
+    out = []
+    for leg in lagging_legs(in_position_s):
+        if leg in seen_legs:
+            other = LEGS[1 - LEGS.index(leg)]
+            out.append(f"{leg} leg in the exercise position for only {in_position_s[leg]:.0f} s, "
+                       f"the {other} leg for {in_position_s[other]:.0f} s: its reps meanwhile were "
+                       f"not counted; a camera high above the knees can make a level thigh read "
+                       f"as standing: lower it toward knee-to-hip height")
+    return out
+
+
 def flags_to_intervals(t_s: np.ndarray, flags: np.ndarray) -> list[tuple[float, float]]:
     """Runs of true ``flags`` on the time grid ``t_s`` as ``(first_s, last_s)`` pairs."""
     f = np.asarray(flags, dtype=bool)
