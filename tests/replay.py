@@ -70,6 +70,15 @@ PLACEMENTS = {
         "legs": {"left": "", "right": "rest 1.5; reps 5 period=2 amp=25; rest 1.5; "
                                        "reps 3 period=3 amp=15; rest 1"},
     },
+    # a camera 1.5 m up and 1.6 m away, 35° aside: the near (right) foot's heel and toes fall
+    # below the picture in every frame, its ankle ~10 px from the edge
+    "foot_cut": {
+        "name": "foot_cut", "seed": 1805, "body": {"preset": "dark_male"},
+        "camera": {"azimuth_deg": 35.0, "height_m": 1.5, "distance_m": 1.6},
+        "video": {"width": 480, "height": 360, "fps": 15, "codec": "h264", "crf": 23},
+        "legs": {"left": "", "right": "rest 1.5; reps 5 period=2 amp=25; rest 1.5; "
+                                       "reps 3 period=3 amp=15; rest 1"},
+    },
 }
 
 

@@ -335,3 +335,16 @@ def test_the_knee_lead_is_not_measured_while_the_other_leg_is_unseen():
     lead = np.array(an._legs["left"].knee_lead, dtype=float)
     assert np.all(lead[:90] > 0.1) and np.all(lead[210:] > 0.1)
     assert np.all(np.isnan(lead[120:180]))
+
+
+def test_foot_cut_fraction_counts_frames_with_heel_or_toes_outside_and_the_ankle_inside():
+    n = 10
+    xy = np.full((n, pose.N_LANDMARKS, 2), 50.0)
+    xy[:4, pose.R_FOOT, 1] = 130.0  # right toes below a 100 px high picture in 4 frames
+    xy[4:6, pose.R_HEEL, 1] = 101.0  # the heel just below it in 2 more
+    xy[8:, [pose.L_ANKLE, pose.L_HEEL, pose.L_FOOT], 1] = 140.0  # the whole left foot out: not "cut"
+    detected = np.ones(n, bool)
+    detected[9] = False
+    got = angles.foot_cut_fraction(xy, (200, 100), detected)
+    assert got["right"] == pytest.approx(6 / 9) and got["left"] == 0.0
+    assert angles.foot_cut_fraction(xy, (0, 0), detected) == {"left": 0.0, "right": 0.0}

@@ -324,3 +324,20 @@ def test_a_steep_camera_that_fails_the_near_leg_says_so():
     warnings = lagging_warnings(in_pos, list(LEGS))
     assert len(warnings) == 1 and warnings[0].startswith("right leg in the exercise position")
     assert len(an.reps("right")) < 8  # the limit itself (this test fails once the gate passes it)
+
+
+def test_a_foot_cut_by_the_picture_edge_is_measured_from_the_real_models_landmarks():
+    """``replay.PLACEMENTS["foot_cut"]``: the near (right) foot below the picture in every frame
+    (camera 1.5 m up, 1.6 m away). Its ankle sits at the edge and its swing reads wrong — every
+    rep taken for a knee extension, a known limit — so ``analyse`` warns about that foot
+    (:data:`hipcam.angles.FOOT_CUT_WARN_FRACTION`) and not about the other."""
+    from hipcam.angles import FOOT_CUT_WARN_FRACTION, foot_cut_fraction
+
+    series, _ = replay.load_series("foot_cut")
+    cut = foot_cut_fraction(series.image_xy_px, series.frame_size_px, series.detected)
+    assert cut["right"] >= FOOT_CUT_WARN_FRACTION > cut["left"]
+    assert len(replay.replay("foot_cut").reps("right")) < 8  # the limit (fails once it is solved)
+    for name in ("both_legs", "steep_camera", "side_az90_near", "kneeext_aside"):
+        s, _ = replay.load_series(name)
+        assert max(foot_cut_fraction(s.image_xy_px, s.frame_size_px, s.detected).values()) \
+            < FOOT_CUT_WARN_FRACTION, name

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from hipcam import ANALYSIS_VERSION, __version__
+from hipcam.angles import FOOT_CUT_WARN_FRACTION, foot_cut_fraction
 from hipcam.capture import (
     Frame,
     ReadStats,
@@ -206,6 +207,7 @@ def finish_analysis(
     warnings += lagging_warnings(
         {leg: sum(b - a for a, b in legs[leg].in_position) for leg in LEGS},
         [leg for leg in LEGS if legs[leg].seen_fraction >= LOW_DETECTION_FRACTION])
+    cut = foot_cut_fraction(series.image_xy_px, series.frame_size_px, det)
     for leg in LEGS:
         frac = legs[leg].seen_fraction
         if frac < LOW_DETECTION_FRACTION:
@@ -218,6 +220,10 @@ def finish_analysis(
                 warnings.append(f"{leg} lower leg (knee and ankle) {what}: keep both feet in the "
                                 f"picture; {leg} counts cover only what was seen")
             continue
+        if cut[leg] >= FOOT_CUT_WARN_FRACTION:
+            warnings.append(f"{leg} foot partly out of the picture in {100 * cut[leg]:.0f}% of "
+                            f"frames: keep both feet (heels and toes) in the picture; {leg} counts "
+                            f"may be wrong")
         if legs[leg].reps and legs[leg].rom_approximate:
             warnings.append(f"{leg} range of motion approximate: camera about "
                             f"{legs[leg].view_yaw_deg:.0f}° to the side ({ROM_NOTE_3D})")
