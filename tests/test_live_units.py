@@ -210,6 +210,11 @@ def test_framing_messages():
     assert small and "closer" in small[0]
     hidden = check_framing([_sample(vis=0.1)] * 30, W, H)
     assert any("turn the camera toward your legs" in m for m in hidden)
+    toes_cut = _sample(ankle_y=H - 20)
+    toes_cut.image_xy_px[pose.R_FOOT] = (W / 2 - 60, H + 15)  # ankle in, toes below the picture
+    cut = check_framing([toes_cut] * 20 + [_sample(ankle_y=H - 20)] * 10, W, H)
+    assert cut == ["feet cut off at the edge of the picture: move the camera back or tilt it down"]
+    assert check_framing([toes_cut] * 10 + [_sample(ankle_y=H - 20)] * 20, W, H) == []
 
 
 def test_calibrator_waits_for_the_window_then_finds_rest():

@@ -78,6 +78,10 @@ def check_framing(samples: list[pose.PoseSample | None], width: int, height: int
             problems.append("feet at the edge of the picture: turn the camera toward your legs")
         else:
             problems.append("feet out of view: move the camera back or tilt it down")
+    elif max(angles.foot_cut_fraction(xy, (width, height), np.ones(len(found), bool)).values()) \
+            >= angles.FOOT_CUT_WARN_FRACTION:  # ankles in, heels or toes cut off
+        problems.append("feet cut off at the edge of the picture: move the camera back or tilt it "
+                        "down")
     if not problems:
         shin = np.linalg.norm(xy[:, ankles] - xy[:, knees], axis=-1).mean(axis=1)
         if np.median(shin) < MIN_SHIN_FRACTION * height:
