@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -258,3 +260,21 @@ def test_a_leg_in_position_for_much_less_time_than_the_other_is_named(left_s, ri
     warnings = lagging_warnings({"left": left_s, "right": right_s}, ["left", "right"])
     assert [w.split()[0] for w in warnings] == want
     assert lagging_warnings({"left": left_s, "right": right_s}, []) == []  # unseen: said elsewhere
+
+
+def test_live_names_a_seen_leg_failing_while_the_other_is_in_position():
+    from hipcam.position import LAGGING_MIN_S, lagging_leg_advice, leg_setup_advice
+
+    gate = PositionGate()
+    t = 0.0
+    while t < LAGGING_MIN_S + 1.0:
+        gate.update(t, {"left": 1.0, "right": 0.0})
+        # not before the right leg has failed for LAGGING_MIN_S
+        want = lagging_leg_advice("right") if t >= LAGGING_MIN_S else None
+        assert leg_setup_advice(gate, t, (True, True)) == want, t
+        t += 0.1
+    assert leg_setup_advice(gate, t - 0.1, (True, False)) is None  # hidden (side view): not advice
+    gate.update(t, {"left": 1.0, "right": math.nan})
+    gate.update(t + 2.5, {"left": 1.0, "right": math.nan})  # not seen for a while
+    assert leg_setup_advice(gate, t + 2.5, (True, True)) is None
+    assert leg_setup_advice(object(), 0.0, (True, True)) is None

@@ -341,3 +341,22 @@ def test_a_foot_cut_by_the_picture_edge_is_measured_from_the_real_models_landmar
         s, _ = replay.load_series(name)
         assert max(foot_cut_fraction(s.image_xy_px, s.frame_size_px, s.detected).values()) \
             < FOOT_CUT_WARN_FRACTION, name
+
+
+@pytest.mark.parametrize("name", ["steep_camera", "both_legs", "side_az90_near", "side_az90_far",
+                                  "standup_front", "kneeext_aside"])
+def test_live_names_the_leg_the_steep_camera_fails_and_only_there(name, tmp_path):
+    """``hipcam live``'s tracker fed the real model's landmarks frame by frame: on the steep
+    camera it shows and logs the per-leg advice for the right leg; on the samples, the side
+    views (a far leg hidden) and standing up (both legs out together) it does not."""
+    from hipcam.live.session import LiveTracker
+    from hipcam.position import lagging_leg_advice
+
+    series, fs = replay.load_series(name)
+    events: list[dict] = []
+    tracker = LiveTracker(fs, 100, 3.0, events.append)
+    for i in range(len(series)):
+        tracker.observe(float(series.t_s[i]), series.sample(i))
+    advice = {e["message"] for e in events if e["event"] == "warning" and e["kind"] == "position"}
+    want = {lagging_leg_advice("right")} if name == "steep_camera" else set()
+    assert {a for a in advice if a in {lagging_leg_advice(leg) for leg in LEGS}} == want

@@ -25,10 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hipcam import angles
 from hipcam.live.calibration import CalibrationResult, Calibrator
 from hipcam.live.coach import Coach, CoachMessage
 from hipcam.pose import PoseSample
-from hipcam.position import NOT_IN_POSITION, setup_advice
+from hipcam.position import (
+    NOT_IN_POSITION,
+    lagging_leg_advice,
+    leg_setup_advice,
+    setup_advice,
+)
 from hipcam.reps import longest_set
 from hipcam.session import LEGS, RepEvent, SessionAnalyzer, SetEndEvent
 from hipcam.storage import SessionStore, StoredRep
@@ -89,6 +95,8 @@ class LiveTracker:
         self.guidance: list[str] = []
         self._held: list[tuple[float, PoseSample | None]] = []
         self._warned: set[str] = set()
+        #: the position advice this tracker may show (cleared from the banner once it no longer holds)
+        self._position_advice = {NOT_IN_POSITION} | {lagging_leg_advice(leg) for leg in LEGS}
         self._stored_reps: list[tuple] = []
 
     # -- storage ------------------------------------------------------------------------------
@@ -144,10 +152,14 @@ class LiveTracker:
         self._countdown()
         # not in the exercise position: the analyser counts nothing; say how to sit instead
         advice = setup_advice(self.analyzer.gate, t_s)
+        if advice is None and sample is not None:  # one leg in position, the other out?
+            shown = angles.mask_offscreen(sample)
+            seen = angles.legs_seen(shown.visibility, shown.image_xy_px).tolist()
+            advice = leg_setup_advice(self.analyzer.gate, t_s, (seen[0], seen[1]))
         if advice is not None:
             self.guidance = [advice]
             self.warn("position", advice)
-        elif self.guidance == [NOT_IN_POSITION]:
+        elif self.guidance and self.guidance[0] in self._position_advice:
             self.guidance = []
 
     def _calibrate(self, t_s: float, sample: PoseSample | None, final: bool = False) -> None:
