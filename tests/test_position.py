@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -263,18 +261,24 @@ def test_a_leg_in_position_for_much_less_time_than_the_other_is_named(left_s, ri
 
 
 def test_live_names_a_seen_leg_failing_while_the_other_is_in_position():
+    """The live rule is analyse's (:func:`lagging_legs`) on the time in position so far."""
     from hipcam.position import LAGGING_MIN_S, lagging_leg_advice, leg_setup_advice
 
     gate = PositionGate()
     t = 0.0
     while t < LAGGING_MIN_S + 1.0:
         gate.update(t, {"left": 1.0, "right": 0.0})
-        # not before the right leg has failed for LAGGING_MIN_S
         want = lagging_leg_advice("right") if t >= LAGGING_MIN_S else None
         assert leg_setup_advice(gate, t, (True, True)) == want, t
-        t += 0.1
+        t = round(t + 0.1, 3)
     assert leg_setup_advice(gate, t - 0.1, (True, False)) is None  # hidden (side view): not advice
-    gate.update(t, {"left": 1.0, "right": math.nan})
-    gate.update(t + 2.5, {"left": 1.0, "right": math.nan})  # not seen for a while
-    assert leg_setup_advice(gate, t + 2.5, (True, True)) is None
+    while t < LAGGING_MIN_S + 3.0:  # the right leg sits properly now: in position, no advice
+        gate.update(t, {"left": 1.0, "right": 1.0})
+        t = round(t + 0.1, 3)
+    assert gate.is_inside("right", t - 0.1)
+    assert leg_setup_advice(gate, t - 0.1, (True, True)) is None
+    both_out = PositionGate()  # standing up: both legs out together, no per-leg advice
+    for k in range(100):
+        both_out.update(k / 10, {"left": 0.0, "right": 0.0})
+    assert leg_setup_advice(both_out, 9.9, (True, True)) is None
     assert leg_setup_advice(object(), 0.0, (True, True)) is None

@@ -360,3 +360,58 @@ def test_live_names_the_leg_the_steep_camera_fails_and_only_there(name, tmp_path
     advice = {e["message"] for e in events if e["event"] == "warning" and e["kind"] == "position"}
     want = {lagging_leg_advice("right")} if name == "steep_camera" else set()
     assert {a for a in advice if a in {lagging_leg_advice(leg) for leg in LEGS}} == want
+
+
+def _finished_analysis(name: str):
+    """``pipeline.finish_analysis`` over a recorded series, as ``analyse_video`` calls it."""
+    from hipcam.capture import ReadStats, VideoInfo
+    from hipcam.pipeline import finish_analysis
+    from hipcam.pose import PoseSeriesBuilder
+
+    series, fs = replay.load_series(name)
+    an, builder = SessionAnalyzer(fs, 3.0), PoseSeriesBuilder()
+    for i in range(len(series)):
+        t, sample = float(series.t_s[i]), series.sample(i)
+        builder.add(int(series.frame_index[i]), t, sample)
+        an.push(t, sample)
+    an.finish()
+    n = len(series)
+    w, h = series.frame_size_px
+    return finish_analysis(f"{name}.mp4", VideoInfo(f"{name}.mp4", fs, n, w, h), n, 1, an, builder,
+                           ReadStats(decoded=n, last_index=n - 1), "model")
+
+
+def test_analyse_warns_about_the_steep_camera_and_the_cut_foot_and_not_elsewhere():
+    """The warnings as ``analyse`` writes them (the pipeline's own call, real-model landmarks)."""
+    from hipcam.angles import foot_cut_warning
+    from hipcam.position import LAGGING_ADVICE
+
+    steep = _finished_analysis("steep_camera").warnings
+    assert [w for w in steep if LAGGING_ADVICE in w] == [
+        w for w in steep if w.startswith("right leg in the exercise position for only")]
+    assert len([w for w in steep if LAGGING_ADVICE in w]) == 1
+    cut = _finished_analysis("foot_cut").warnings
+    assert foot_cut_warning("right", 1.0) in cut and not any("left foot" in w for w in cut)
+    for name in ("both_legs", "side_az90_near", "standup_front"):
+        quiet = _finished_analysis(name).warnings
+        assert not any(LAGGING_ADVICE in w or "foot partly out" in w for w in quiet), name
+
+
+def test_live_banner_holds_through_missed_frames_and_clears_once_the_leg_is_in_position():
+    from hipcam.live.session import LiveTracker
+    from hipcam.position import lagging_leg_advice
+
+    steep, fs = replay.load_series("steep_camera")
+    tracker = LiveTracker(fs, 100, 3.0, lambda e: None)
+    for i in range(len(steep)):
+        tracker.observe(float(steep.t_s[i]), steep.sample(i))
+    t_end = float(steep.t_s[-1])
+    assert tracker.guidance == [lagging_leg_advice("right")]
+    for k in range(1, 6):  # nobody found for a few frames: the banner stays
+        tracker.observe(t_end + k / fs, None)
+        assert tracker.guidance == [lagging_leg_advice("right")]
+    seated, fs2 = replay.load_series("both_legs")  # then both legs properly in position
+    t0 = t_end + 6 / fs
+    for i in range(len(seated)):
+        tracker.observe(t0 + float(seated.t_s[i]), seated.sample(i))
+    assert tracker.guidance == []

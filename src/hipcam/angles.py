@@ -121,11 +121,18 @@ def offscreen(image_xy_px: np.ndarray, width: int, height: int,
 FOOT_CUT_WARN_FRACTION = 0.5
 
 
+def foot_cut_warning(leg: str, fraction: float) -> str:
+    """The one wording of the cut-foot warning (``analyse``, and ``live`` after calibration)."""
+    return (f"{leg} foot partly out of the picture in {100 * fraction:.0f}% of frames: keep both "
+            f"feet (heels and toes) in the picture - move the camera back or tilt it down; {leg} "
+            f"counts may be wrong")
+
+
 def foot_cut_fraction(image_xy_px: np.ndarray, frame_size_px: tuple[int, int],
                       detected: np.ndarray) -> dict[str, float]:
     """Per leg, the share of the ``detected`` frames of a series ``(n, 33, 2)`` in which the
-    heel or the toes lie outside the picture while the ankle is inside (0.0 for an unknown
-    picture size or no detection)."""
+    heel or the toes lie outside the picture (or have no position) while the ankle is inside
+    (0.0 for an unknown picture size or no detection)."""
     w, h = frame_size_px
     det = np.asarray(detected, dtype=bool)
     if w <= 0 or h <= 0 or not det.any():

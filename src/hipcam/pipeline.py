@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from hipcam import ANALYSIS_VERSION, __version__
-from hipcam.angles import FOOT_CUT_WARN_FRACTION, foot_cut_fraction
+from hipcam.angles import FOOT_CUT_WARN_FRACTION, foot_cut_fraction, foot_cut_warning
 from hipcam.capture import (
     Frame,
     ReadStats,
@@ -221,9 +221,7 @@ def finish_analysis(
                                 f"picture; {leg} counts cover only what was seen")
             continue
         if cut[leg] >= FOOT_CUT_WARN_FRACTION:
-            warnings.append(f"{leg} foot partly out of the picture in {100 * cut[leg]:.0f}% of "
-                            f"frames: keep both feet (heels and toes) in the picture; {leg} counts "
-                            f"may be wrong")
+            warnings.append(foot_cut_warning(leg, cut[leg]))
         if legs[leg].reps and legs[leg].rom_approximate:
             warnings.append(f"{leg} range of motion approximate: camera about "
                             f"{legs[leg].view_yaw_deg:.0f}° to the side ({ROM_NOTE_3D})")

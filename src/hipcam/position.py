@@ -163,8 +163,6 @@ class _LegState:
     bad_start: float = math.nan  # first of the current run of failing frames
     last_seen: float = math.nan  # last frame with evidence
     last_ok: float = math.nan  # last passing frame
-    first_seen: float = math.nan  # first frame with evidence
-    last_inside: float = math.nan  # last passing frame of a run that had lasted ENTER_S
     intervals: list[tuple[float, float]] = field(default_factory=list)
 
 
@@ -211,15 +209,11 @@ class PositionGate:
                 self._close(s)
             return math.isfinite(s.run_start) and math.isnan(s.bad_start)
         s.last_seen = t
-        if math.isnan(s.first_seen):
-            s.first_seen = t
         if ok >= 0.5:
             s.bad_start = math.nan
             s.last_ok = t
             if math.isnan(s.run_start):
                 s.run_start = t
-            if t - s.run_start >= ENTER_S:
-                s.last_inside = t
             return True
         if math.isnan(s.bad_start):
             s.bad_start = t
@@ -231,17 +225,6 @@ class PositionGate:
         """How long the leg has been in its current run at ``t_s`` (NaN: not in one)."""
         s = self._legs[leg]
         return t_s - s.run_start if math.isfinite(s.run_start) else math.nan
-
-    def out_for_s(self, leg: str, t_s: float) -> float:
-        """How long the leg, seen, has not been in the position at ``t_s``: since it last was
-        (or since it was first seen); 0 while in it, NaN when not seen for
-        :data:`MISSING_EXIT_S`."""
-        s = self._legs[leg]
-        if not t_s - s.last_seen < MISSING_EXIT_S:
-            return math.nan
-        if self.is_inside(leg, t_s):
-            return 0.0
-        return t_s - (s.last_inside if math.isfinite(s.last_inside) else s.first_seen)
 
     def is_inside(self, leg: str, t_s: float) -> bool:
         """In position now: in a run that has lasted :data:`ENTER_S`."""
@@ -285,9 +268,9 @@ def setup_advice(gate: object, t_s: float) -> str | None:
 #: leg's level thigh 29-47° from "down"), and its reps meanwhile are not counted.
 LAGGING_FRACTION = 0.5
 LAGGING_MIN_S = 5.0
-#: What to do about a leg of :func:`lagging_legs` (``analyse``) or :func:`leg_setup_advice` (live).
-LAGGING_ADVICE = ("a camera high above the knees can make a level thigh read as standing: lower it "
-                  "toward knee-to-hip height")
+#: What to do about a leg of :func:`lagging_legs` (``analyse`` and live).
+LAGGING_ADVICE = ("if it hangs down, a camera high above the knees can make its level thigh read "
+                  "as standing: lower the camera toward knee-to-hip height")
 
 
 def lagging_legs(in_position_s: dict[str, float]) -> list[str]:
@@ -309,23 +292,23 @@ def lagging_warnings(in_position_s: dict[str, float], seen_legs: list[str]) -> l
         if leg in seen_legs:
             other = LEGS[1 - LEGS.index(leg)]
             out.append(f"{leg} leg in the exercise position for only {in_position_s[leg]:.0f} s, "
-                       f"the {other} leg for {in_position_s[other]:.0f} s: its reps meanwhile were "
-                       f"not counted; {LAGGING_ADVICE}")
+                       f"the {other} leg for {in_position_s[other]:.0f} s: any reps it made meanwhile "
+                       f"were not counted; {LAGGING_ADVICE}")
     return out
 
 
 def leg_setup_advice(gate: object, t_s: float, seen: tuple[bool, bool]) -> str | None:
-    """Live counterpart of :func:`lagging_warnings`: while one leg is in the position and the
-    other, seen (``seen`` in :data:`LEGS` order), has been out of it for :data:`LAGGING_MIN_S`
-    meanwhile, what to do; else None (also for a gate without a notion of it)."""
-    out_for_s = getattr(gate, "out_for_s", None)
-    if out_for_s is None:
+    """Live counterpart of :func:`lagging_warnings`, the same rule on the time in position so
+    far: a leg of :func:`lagging_legs` that is seen (``seen`` in :data:`LEGS` order) and not in
+    the position now gets :func:`lagging_leg_advice`; else None (also for a gate without
+    :meth:`PositionGate.intervals`)."""
+    intervals = getattr(gate, "intervals", None)
+    is_inside = getattr(gate, "is_inside", None)
+    if intervals is None or is_inside is None:
         return None
-    for k, (leg, other) in enumerate(zip(LEGS, LEGS[::-1], strict=True)):
-        # out for that long *while* the other leg has been in (not: both stood up, and one
-        # sat back a moment earlier)
-        if (seen[k] and out_for_s(leg, t_s) >= LAGGING_MIN_S
-                and gate.run_age_s(other, t_s) >= LAGGING_MIN_S):
+    so_far = {leg: sum(b - a for a, b in intervals(leg)) for leg in LEGS}
+    for leg in lagging_legs(so_far):
+        if seen[LEGS.index(leg)] and not is_inside(leg, t_s):
             return lagging_leg_advice(leg)
     return None
 

@@ -346,6 +346,8 @@ class SessionAnalyzer:
         self._yaw = SortedWindow(max(int(YAW_WINDOW_S * self.fs_hz), 1))
         self.frames = 0  # frames pushed
         self.frames_detected = 0  # ... with a person
+        #: whether each leg (``LEGS`` order) was seen in the newest frame (not hidden, in the picture)
+        self.seen_now: tuple[bool, bool] = (False, False)
         self.t_s = array("d")
         self.raw_2d: dict[str, array] = {leg: array("d") for leg in LEGS}
         self.raw_3d: dict[str, array] = {leg: array("d") for leg in LEGS}
@@ -405,11 +407,13 @@ class SessionAnalyzer:
         """Steps 1-3 for one frame: the channels to resample (NaN = not measured)."""
         self.frames += 1
         out = [math.nan] * _N_CH
+        self.seen_now = (False, False)
         if sample is None:
             return out
         self.frames_detected += 1
         sample = angles.mask_offscreen(sample)
         seen = angles.legs_seen(sample.visibility, sample.image_xy_px).tolist()
+        self.seen_now = (seen[0], seen[1])
         la = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
         in_pos = self.gate.in_position(t_s, sample, la)
         for k, leg in enumerate(LEGS):

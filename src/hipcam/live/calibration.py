@@ -37,6 +37,9 @@ class CalibrationResult:
     rest_deg: dict[str, float | None] = field(default_factory=dict)  # signed 2D rest angle per leg
     still: bool = True
     shin_px: float = float("nan")
+    #: per leg, the share of the window's frames with heel or toes cut off by the picture's edge
+    #: (:func:`hipcam.angles.foot_cut_fraction`): advice, not a failure (such framings can count)
+    foot_cut: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "problems": list(self.problems), "still": self.still,
@@ -78,10 +81,6 @@ def check_framing(samples: list[pose.PoseSample | None], width: int, height: int
             problems.append("feet at the edge of the picture: turn the camera toward your legs")
         else:
             problems.append("feet out of view: move the camera back or tilt it down")
-    elif max(angles.foot_cut_fraction(xy, (width, height), np.ones(len(found), bool)).values()) \
-            >= angles.FOOT_CUT_WARN_FRACTION:  # ankles in, heels or toes cut off
-        problems.append("feet cut off at the edge of the picture: move the camera back or tilt it "
-                        "down")
     if not problems:
         shin = np.linalg.norm(xy[:, ankles] - xy[:, knees], axis=-1).mean(axis=1)
         if np.median(shin) < MIN_SHIN_FRACTION * height:
@@ -133,4 +132,5 @@ class Calibrator:
             rest[leg] = float(p50 if p90 - p10 <= MAX_STILL_SPREAD_DEG else p10)
         shin = float(np.median([np.linalg.norm(s.image_xy_px[j.ankle] - s.image_xy_px[j.knee])
                                 for s in found for j in LEG_LANDMARKS.values()]))
-        return CalibrationResult(True, [], rest, still, shin)
+        cut = angles.foot_cut_fraction(xy, (self.width, self.height), np.ones(len(found), bool))
+        return CalibrationResult(True, [], rest, still, shin, cut)

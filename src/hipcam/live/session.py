@@ -43,6 +43,9 @@ Emit = Callable[[dict], None]
 #: ``set_ending`` events start when this much of the set-breaking rest is left (at most 2/3 of
 #: ``pause_break_s``, rounded down to whole seconds), one per whole second: 2, 1.
 COUNTDOWN_S = 2.0
+#: The per-leg position banner (:func:`hipcam.position.leg_setup_advice`) appears or goes only
+#: once its new state has held this long.
+LEG_BANNER_HOLD_S = 1.0
 
 
 @dataclass
@@ -97,6 +100,8 @@ class LiveTracker:
         self._warned: set[str] = set()
         #: the position advice this tracker may show (cleared from the banner once it no longer holds)
         self._position_advice = {NOT_IN_POSITION} | {lagging_leg_advice(leg) for leg in LEGS}
+        self._leg_advice: tuple[str | None, float] = (None, 0.0)  # newest per-leg advice, since
+        self._leg_advice_shown: str | None = None
         self._stored_reps: list[tuple] = []
 
     # -- storage ------------------------------------------------------------------------------
@@ -151,11 +156,18 @@ class LiveTracker:
         self._coach(self.coach.frame(t_s, sample))
         self._countdown()
         # not in the exercise position: the analyser counts nothing; say how to sit instead
+        if sample is None and self.guidance and self.guidance[0] in self._position_advice:
+            return  # a frame without a person changes nothing: keep the banner as it is
         advice = setup_advice(self.analyzer.gate, t_s)
-        if advice is None and sample is not None:  # one leg in position, the other out?
-            shown = angles.mask_offscreen(sample)
-            seen = angles.legs_seen(shown.visibility, shown.image_xy_px).tolist()
-            advice = leg_setup_advice(self.analyzer.gate, t_s, (seen[0], seen[1]))
+        # one leg in position, the other not (seen, far less of the time)? That banner changes
+        # only once its new state has held for LEG_BANNER_HOLD_S (no flashes at the edges)
+        leg_advice = None if advice is not None else leg_setup_advice(
+            self.analyzer.gate, t_s, self.analyzer.seen_now)
+        if leg_advice != self._leg_advice[0]:
+            self._leg_advice = (leg_advice, t_s)
+        if t_s - self._leg_advice[1] >= LEG_BANNER_HOLD_S:
+            self._leg_advice_shown = self._leg_advice[0]
+        advice = advice if advice is not None else self._leg_advice_shown
         if advice is not None:
             self.guidance = [advice]
             self.warn("position", advice)
@@ -185,6 +197,9 @@ class LiveTracker:
         if self.store is not None and self.session_id is not None:
             self.store.set_rest_angles(self.session_id, res.rest_deg)
         self._emit({"event": "calibration", "t_s": round(t_s, 3), **res.to_dict()})
+        for leg, fraction in res.foot_cut.items():
+            if fraction >= angles.FOOT_CUT_WARN_FRACTION:
+                self.warn("framing", angles.foot_cut_warning(leg, fraction), leg=leg)
         if not res.still:
             self.warn("calibration", "you moved during calibration: rest angle taken from the lowest "
                                      "positions")
