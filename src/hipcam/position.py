@@ -314,8 +314,10 @@ def leg_setup_advice(gate: object, t_s: float, seen: tuple[bool, bool]) -> str |
 
 
 def lagging_leg_advice(leg: str) -> str:
-    """The live banner for a leg of :func:`leg_setup_advice`."""
-    return f"{leg} leg not counted: not in the exercise position - {LAGGING_ADVICE}"
+    """The live banner for a leg of :func:`leg_setup_advice` (short: read from the bed; the
+    reason is :data:`LAGGING_ADVICE`, said in full by ``analyse``)."""
+    return (f"{leg} leg not counted: out of the exercise position - camera too high? Lower it "
+            f"toward knee-to-hip height")
 
 
 def flags_to_intervals(t_s: np.ndarray, flags: np.ndarray) -> list[tuple[float, float]]:
