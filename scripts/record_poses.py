@@ -53,29 +53,35 @@ def record_side_view(name: str) -> None:
 
 def record_lookalike(name: str) -> None:
     """A look-alike render of benchmarks/lookalikes.py (rendered there, cached), posed now."""
-    import json
-
     sys.path.insert(0, str(HERE.parent / "benchmarks"))
     import lookalikes
 
     scenario = replay.LOOKALIKES[name]
     video = lookalikes.render(scenario, lookalikes.suite()[scenario])
+    result = _pose_rendered(name, video, ("rep_intervals_s", "lookalike_intervals_s",
+                                          "longest_continuous_set", "sets"))
+    got = {leg: len(result.legs[leg].reps) for leg in ("left", "right")}
+    print(f"{name:24s} from {scenario}  reps {got}", flush=True)
+
+
+def _pose_rendered(name: str, video: Path, truth_keys: tuple[str, ...]):  # noqa: ANN202
+    """Run the model over a ``hipcam synth`` render and store its series and (part of) its truth
+    as ``tests/data/poses/NAME``; the analysis result."""
+    import json
+
     result = analyse_video(video)
     replay.save_series(replay.POSES_DIR / f"{name}.npz", result.pose, result.video.fps,
                        result.stride)
     truth = json.loads(video.with_suffix(".json").read_text())
     (replay.POSES_DIR / f"{name}.truth.json").write_text(json.dumps(
-        {"scenario": truth["scenario"], "truth": {leg: {k: truth["truth"][leg][k] for k in (
-            "rep_intervals_s", "lookalike_intervals_s", "longest_continuous_set", "sets")}
-            for leg in ("left", "right")}}, indent=1))
-    got = {leg: len(result.legs[leg].reps) for leg in ("left", "right")}
-    print(f"{name:24s} from {scenario}  reps {got}", flush=True)
+        {"scenario": truth["scenario"], "truth": {leg: {k: truth["truth"][leg][k] for k in
+                                                        truth_keys} for leg in ("left", "right")}},
+        indent=1))
+    return result
 
 
 def record_placement(name: str, tmp: Path) -> None:
     """A camera placement of ``replay.PLACEMENTS``, rendered with ``hipcam synth`` now."""
-    import json
-
     from hipcam.synth.render import render_scenario
     from hipcam.synth.scenario import parse_schedule_text, scenario_from_dict
 
@@ -84,14 +90,7 @@ def record_placement(name: str, tmp: Path) -> None:
                     for leg, text in spec["legs"].items()}
     video = tmp / f"{name}.mp4"
     render_scenario(scenario_from_dict(spec), video, progress=False)
-    result = analyse_video(video)
-    replay.save_series(replay.POSES_DIR / f"{name}.npz", result.pose, result.video.fps,
-                       result.stride)
-    truth = json.loads(video.with_suffix(".json").read_text())
-    (replay.POSES_DIR / f"{name}.truth.json").write_text(json.dumps(
-        {"scenario": truth["scenario"], "truth": {leg: {k: truth["truth"][leg][k] for k in (
-            "rep_intervals_s", "longest_continuous_set", "sets")} for leg in ("left", "right")}},
-        indent=1))
+    result = _pose_rendered(name, video, ("rep_intervals_s", "longest_continuous_set", "sets"))
     got = {leg: len(result.legs[leg].reps) for leg in ("left", "right")}
     print(f"{name:24s} rendered  reps {got}  warnings {result.warnings}", flush=True)
 
