@@ -41,11 +41,6 @@ SIDE_VIEWS = {
     "side_az90_near": "tune_az+90_near_average_h1",
     "side_az60_near": "tune_az+60_near_average_h1",
     "side_az90_far": "tune_az+90_far_average_h1",
-    # the far leg exercising 75° aside: the model reports it visible but reads nothing, and its
-    # swing leaks into the near leg; it is "not visible" since FAR_LEG_HIDDEN_VIEW_DEG
-    "side_az75_far": "grid_az-75_far_heavy_male_h1.4",
-    # the held-out grid's 60° far leg seen from the largest view (67°): still visible, counted
-    "side_az60_far": "grid900_az-60_far_slim_female_h1.4",
     # not a side view: the camera high in front (1.4 m, ~18° down; the model reads the level
     # thigh only ~50° from "down": it once failed the position gate)
     "front_high_camera": "grid_az+0_near_heavy_male_h1.4",

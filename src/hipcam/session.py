@@ -75,10 +75,6 @@ SIDE_GAIN = 5.0
 #: noise, and its coupling to the other leg's swing, reach ~10° there. Blends with the image
 #: weight: no minimum beyond the detector's own where the image is trusted.
 MIN_ROM_3D_DEG = 12.0
-#: Seen from this far aside (the leg's running median view, deg), the far leg (its knee
-#: :data:`NEAR_KNEE_LEAD_M` or more behind the other in depth) lies behind the near one in the
-#: picture and its landmarks are the model's guesses: it is "not visible", never counted.
-FAR_LEG_HIDDEN_VIEW_DEG = 70.0
 #: The knee-extension check (:meth:`SessionAnalyzer._is_knee_extension`) applies to a leg whose
 #: knee the model places at least this much nearer the camera than the other knee (m; the near
 #: leg from 30-60° aside reads 0.12-0.31 m on the camera grid, the far one -0.12 to -0.31)...
@@ -416,13 +412,9 @@ class SessionAnalyzer:
             return out
         self.frames_detected += 1
         sample = angles.mask_offscreen(sample)
-        # in the picture (visible enough, not hidden behind the other shin) ...
-        visible = angles.legs_seen(sample.visibility, sample.image_xy_px).tolist()
-        la = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
-        # ... and not the far leg seen edge-on, whose rotation the model can only guess
-        seen = [visible[k] and not self._far_leg_edge_on(leg, la.knee_depth_lead_m[k])
-                for k, leg in enumerate(LEGS)]
+        seen = angles.legs_seen(sample.visibility, sample.image_xy_px).tolist()
         self.seen_now = (seen[0], seen[1])
+        la = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
         in_pos = self.gate.in_position(t_s, sample, la)
         for k, leg in enumerate(LEGS):
             out[_CH_POS[k]] = 1.0 if in_pos[k] else 0.0
@@ -432,18 +424,11 @@ class SessionAnalyzer:
                 out[_CH_SIDE[k]] = la.side_rotation_deg[k]
                 out[_CH_THIGH[k]], out[_CH_TILT[k]] = la.thigh_yaw_deg[k], la.knee_tilt_deg[k]
                 out[_CH_SHIN[k]] = la.shin_length_px[k]
-                if visible[1 - k]:  # the other knee's depth is a guess while it is not seen
+                if seen[1 - k]:  # the other knee's depth is a guess while that leg is not seen
                     out[_CH_LEAD[k]] = la.knee_depth_lead_m[k]
             out[_CH_VIEW[k]] = la.view_yaw_deg[k]
         out[_CH_YAW] = la.camera_yaw_deg
         return out
-
-    def _far_leg_edge_on(self, leg: str, knee_depth_lead_m: float) -> bool:
-        """The leg is the far one (:data:`NEAR_KNEE_LEAD_M` behind the other knee) seen from
-        :data:`FAR_LEG_HIDDEN_VIEW_DEG` or more aside (its running median view)."""
-        view = self._legs[leg].view
-        return (knee_depth_lead_m <= -NEAR_KNEE_LEAD_M and len(view) > 0
-                and view.median() >= FAR_LEG_HIDDEN_VIEW_DEG)
 
     def break_set(self) -> list[SetEndEvent]:
         """End every open set now (the ``r`` key in ``hipcam live``); the next rep starts a new one.
