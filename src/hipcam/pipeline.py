@@ -205,7 +205,7 @@ def finish_analysis(
     if not any(legs[leg].in_position for leg in LEGS):
         warnings.append(f"never in the exercise position, so nothing was counted: {SETUP_ADVICE}")
     warnings += lagging_warnings(
-        {leg: sum(b - a for a, b in legs[leg].in_position) for leg in LEGS},
+        {leg: legs[leg].in_position_s for leg in LEGS},
         [leg for leg in LEGS if legs[leg].seen_fraction >= LOW_DETECTION_FRACTION])
     cut = foot_cut_fraction(series.image_xy_px, series.frame_size_px, det)
     for leg in LEGS:

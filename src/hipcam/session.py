@@ -169,6 +169,11 @@ class LegResult:
         return self.image_weight < 0.99
 
     @property
+    def in_position_s(self) -> float:
+        """Total time in the exercise position (s)."""
+        return sum(b - a for a, b in self.in_position)
+
+    @property
     def longest_continuous_set(self) -> int:
         return longest_set(self.sets)
 
@@ -211,7 +216,7 @@ class LegResult:
             "gaps": [{"start_s": round(a, 3), "end_s": round(b, 3)} for a, b in self.gaps],
             "in_position": [{"start_s": round(a, 3), "end_s": round(b, 3)}
                             for a, b in self.in_position],
-            "in_position_s": round(sum(b - a for a, b in self.in_position), 3),
+            "in_position_s": round(self.in_position_s, 3),
             "reps_detail": [r.to_dict() for r in self.reps],
         }
 
