@@ -1,5 +1,6 @@
 """The per-frame fast paths equal the reference numpy implementations they replace."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -42,11 +43,11 @@ def test_per_frame_geometry_equals_the_whole_series_at_once():
     whole = angles.leg_angles(xy, world)
     for i, f in enumerate(frames):
         one = angles.frame_leg_angles(f.image_xy_px, f.world_xyz_m)
-        np.testing.assert_allclose(one.angle_2d_deg, whole.angle_2d_deg[i], rtol=0, atol=1e-9)
-        np.testing.assert_allclose(one.angle_3d_deg, whole.angle_3d_deg[i], rtol=0, atol=1e-9)
-        np.testing.assert_allclose(one.view_yaw_deg, whole.view_yaw_deg[i], rtol=0, atol=1e-9)
-        np.testing.assert_allclose(one.thigh_yaw_deg, whole.thigh_yaw_deg[i], rtol=0, atol=1e-9)
-        np.testing.assert_allclose(one.knee_tilt_deg, whole.knee_tilt_deg[i], rtol=0, atol=1e-9)
+        for field in dataclasses.fields(angles.LegAngles):  # every quantity, both paths
+            if field.name == "camera_yaw_deg":
+                continue
+            np.testing.assert_allclose(getattr(one, field.name), getattr(whole, field.name)[i],
+                                       rtol=0, atol=1e-9, err_msg=field.name)
         assert one.camera_yaw_deg == pytest.approx(float(whole.camera_yaw_deg[i]), abs=1e-9)
         assert angles.correct_view_deg_float(one.angle_2d_deg[0], 37.0, -12.0) == pytest.approx(
             float(angles.correct_view_deg(one.angle_2d_deg[0], 37.0, -12.0)), abs=1e-9)

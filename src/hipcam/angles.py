@@ -278,15 +278,31 @@ def _knee_tilt(knee_u, knee_v, other_knee_u, other_knee_v, xp):  # noqa: ANN001,
 _SIN_MAX_PITCH = math.sin(math.radians(MAX_PITCH_DEG))
 
 
+def _pitch_tan_tilt(tilt, yaw_rad, xp):  # noqa: ANN001, ANN202
+    """``tan τ`` of the knee line's tilt, bounded by what the camera's pitch alone can give at
+    this yaw: ``|tan τ| = tan φ |sin α| ≤ tan φ sin α_max`` (:data:`MAX_PITCH_DEG`). The one
+    place the tilt is read as pitch (``sin α = tan τ / tan φ``)."""
+    bound = xp.sin(yaw_rad) / xp.cos(yaw_rad) * _SIN_MAX_PITCH
+    tt = xp.radians(tilt)
+    return xp.minimum(xp.maximum(xp.sin(tt) / xp.cos(tt), -bound), bound)
+
+
 def _correct(a2, yaw, tilt, xp):  # noqa: ANN001, ANN202
     a = xp.radians(a2)
     y = xp.radians(xp.minimum(xp.maximum(yaw, 0.0), 80.0))
-    c = xp.cos(y)
-    # tan τ, bounded by what pitch alone can give at this yaw (tan φ sin α_max)
-    bound = xp.sin(y) / c * _SIN_MAX_PITCH
-    tt = xp.radians(tilt)
-    tt = xp.minimum(xp.maximum(xp.sin(tt) / xp.cos(tt), -bound), bound)
-    return xp.degrees(xp.arctan2(xp.sin(a), c * (xp.cos(a) + xp.sin(a) * tt)))
+    tt = _pitch_tan_tilt(tilt, y, xp)
+    return xp.degrees(xp.arctan2(xp.sin(a), xp.cos(y) * (xp.cos(a) + xp.sin(a) * tt)))
+
+
+def _shin_length(knee_u, knee_v, ankle_u, ankle_v, xp):  # noqa: ANN001, ANN202
+    """Knee→ankle length in the picture (px)."""
+    du, dv = ankle_u - knee_u, ankle_v - knee_v
+    return xp.sqrt(du * du + dv * dv)
+
+
+def _knee_lead(knee, other_knee):  # noqa: ANN001, ANN202
+    """How much nearer the camera the knee is than the other knee (m, world depth)."""
+    return other_knee[2] - knee[2]
 
 
 def _shin_rotation(hip, knee, ankle, other_knee, xp, depth_only=False):  # noqa: ANN001, ANN202
@@ -431,8 +447,8 @@ def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
                              world[..., _OTHER_KNEE, :])
     thigh = thigh_yaw_deg(world[..., _HIP, :], world[..., _KNEE, :])
     tilt = knee_tilt_deg(xy[..., _KNEE, :], xy[..., _OTHER_KNEE, :])
-    shin = np.hypot(*_xyz(xy[..., _ANKLE, :] - xy[..., _KNEE, :]))
-    lead = world[..., _OTHER_KNEE, 2] - world[..., _KNEE, 2]
+    shin = _shin_length(*_xyz(xy[..., _KNEE, :]), *_xyz(xy[..., _ANKLE, :]), np)
+    lead = _knee_lead(_xyz(world[..., _KNEE, :]), _xyz(world[..., _OTHER_KNEE, :]))
     return LegAngles(a2, a3, yaw, view, side, thigh, tilt, shin, lead)
 
 
@@ -455,8 +471,8 @@ def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAng
         side.append(_shin_rotation(hip, knee, ankle, other, m, depth_only=True))
         thigh.append(_thigh_yaw(hip, knee, m))
         tilt.append(_knee_tilt(ku, kv, ou, ov, m))
-        shin.append(math.hypot(au - ku, av - kv))
-        lead.append(other[2] - knee[2])
+        shin.append(_shin_length(ku, kv, au, av, m))
+        lead.append(_knee_lead(knee, other))
     return LegAngles(a2, a3, _yaw(lh, rh, m), view, side, thigh, tilt,  # type: ignore[arg-type]
                      shin, lead)
 
@@ -513,8 +529,7 @@ def swing_fit(across: float, up: float, yaw_deg: float, tilt_deg: float,
             and math.isfinite(tilt_deg)):
         return math.nan, math.nan
     phi = math.radians(min(max(yaw_deg, 1.0), 80.0))
-    tan_tau = math.tan(math.radians(tilt_deg))
-    sin_a = min(max(tan_tau / math.tan(phi), -_SIN_MAX_PITCH), _SIN_MAX_PITCH)
+    sin_a = _pitch_tan_tilt(tilt_deg, phi, _ScalarMath) / math.tan(phi)
     cos_a = math.sqrt(1.0 - sin_a * sin_a)
     sin_rot = min(across * cos_a / math.cos(phi), 1.0)
     sin_ext = across * cos_a / math.sin(phi)
