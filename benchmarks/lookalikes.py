@@ -153,6 +153,81 @@ def suite() -> dict[str, dict[str, Any]]:
     add("check", "ext2_avg_az-45_h1.2",
         "rest 1.5; reps 2 amp=20 period=1.5; rest 1; knee_extension 2 amp=35 period=2; "
         "rest 1; reps 2 amp=30 period=2.5; rest 1", "", seed=516, az=-45, height=1.2)
+    # -- a third fresh batch (2026-12-03), rendered after the foot-pitch cue was measured on
+    # the scenarios above and the camera grids (never tuned on): knee extensions with the
+    # camera low or 20-40° aside, beyond 70°, of the far leg, and real reps only, large and
+    # filmed from high (the real reps' own foot pitch is highest there) --------------------
+    add("check", "ext3_avg_az30_h0.9", "",
+        "rest 1.5; knee_extension 3 amp=35 period=2; rest 1.5; reps 3 amp=25 period=2; rest 1",
+        seed=521, az=30, height=0.9)
+    add("check", "ext3_heavy_az-35_h1.0",
+        "rest 1.5; reps 2 amp=30; rest 1; knee_extension 3 amp=45 period=2.2; rest 1", "",
+        seed=522, body="heavy_male", az=-35, height=1.0)
+    add("check", "ext3_slim_az40_h0.8", "",
+        "rest 1.5; knee_extension 3 amp=25 period=1.8; rest 1.5; reps 3 amp=20 period=2.5; "
+        "rest 1", seed=523, body="slim_female", az=40, height=0.8)
+    add("check", "ext3_older_az-75_h1.1",
+        "rest 1.5; knee_extension 3 amp=40 period=2; rest 1.5; reps 3 amp=30; rest 1", "",
+        seed=524, body="older", az=-75, height=1.1)
+    add("check", "ext3_dark_az20_h1.3", "",
+        "rest 1.5; reps 2 amp=25; rest 1; knee_extension 3 amp=30 period=2; rest 1",
+        seed=525, body="dark_male", az=20, height=1.3)
+    add("check", "ext3_avg_far_az50_h1.2",
+        "rest 1.5; knee_extension 3 amp=40 period=2; rest 1; reps 2 amp=30; rest 1", "",
+        seed=526, az=50, height=1.2)
+    add("check", "rr3_slim_az50_h1.6", "",
+        "rest 1.5; reps 4 amp=40 period=2; rest 1; reps 3 amp=20 period=3; rest 1",
+        seed=527, body="slim_female", az=50, height=1.6, distance=2.0)
+    add("check", "rr3_heavy_az-30_h1.5",
+        "rest 1.5; reps 4 amp=40 period=2.2; rest 1; reps 3 amp=25 period=1.6; rest 1", "",
+        seed=528, body="heavy_male", az=-30, height=1.5)
+    # -- a fourth fresh batch (2026-12-03 afternoon), rendered after the foot-pitch rule was
+    # settled on everything above (never tuned on) -------------------------------------------
+    add("check", "ext4_older_az0_h0.9",
+        "rest 1.5; knee_extension 3 amp=30 period=2.4; rest 1.5; reps 3 amp=25; rest 1", "",
+        seed=531, body="older", az=0, height=0.9)
+    add("check", "ext4_heavy_az-20_h1.2", "",
+        "rest 1.5; reps 3 amp=30 period=2.5; rest 1; knee_extension 3 amp=40 period=1.8; rest 1",
+        seed=532, body="heavy_male", az=-20, height=1.2)
+    add("check", "ext4_slim_far_az-60_h1.0", "",
+        "rest 1.5; knee_extension 3 amp=35 period=2; rest 1.5; reps 2 amp=30; rest 1",
+        seed=533, body="slim_female", az=-60, height=1.0)
+    add("check", "ext4_dark_az55_h1.4",
+        "rest 1.5; knee_extension 2 amp=50 period=2.6; rest 1; reps 3 amp=35 period=2; rest 1",
+        "", seed=534, body="dark_male", az=55, height=1.4)
+    add("check", "ext4_avg_az-85_h1.0",
+        "rest 1.5; reps 2 amp=30; rest 1; knee_extension 3 amp=35 period=2; rest 1", "",
+        seed=535, az=-85, height=1.0)
+    add("check", "ext4_older_az35_h1.5", "",
+        "rest 1.5; knee_extension 4 amp=25 period=1.6; rest 1; reps 3 amp=20 period=3; rest 1",
+        seed=536, body="older", az=35, height=1.5)
+    add("check", "rr4_dark_az-50_h1.7",
+        "rest 1.5; reps 4 amp=35 period=2.5; rest 1; reps 3 amp=45 period=2; rest 1", "",
+        seed=537, body="dark_male", az=-50, height=1.7, distance=2.2)
+    add("check", "rr4_avg_az25_h1.6", "",
+        "rest 1.5; reps 3 amp=40 period=4; rest 1; reps 4 amp=30 period=1.5; rest 1",
+        seed=538, az=25, height=1.6)
+    # -- a fifth batch, the same afternoon: the fourth was all right before the foot-pitch rule
+    # too, so this one aims where the swing direction cannot tell (a camera near knee height,
+    # 15-45° aside), still never tuned on ----------------------------------------------------
+    add("check", "ext5_heavy_az25_h0.85", "",
+        "rest 1.5; knee_extension 3 amp=30 period=2.2; rest 1.5; reps 3 amp=25 period=2; rest 1",
+        seed=541, body="heavy_male", az=25, height=0.85)
+    add("check", "ext5_slim_az-40_h0.9",
+        "rest 1.5; reps 2 amp=25; rest 1; knee_extension 3 amp=35 period=1.8; rest 1", "",
+        seed=542, body="slim_female", az=-40, height=0.9)
+    add("check", "ext5_dark_az45_h0.8", "",
+        "rest 1.5; knee_extension 3 amp=40 period=2.4; rest 1; reps 2 amp=30; rest 1",
+        seed=543, body="dark_male", az=45, height=0.8)
+    add("check", "ext5_older_az-15_h0.9",
+        "rest 1.5; knee_extension 4 amp=25 period=2; rest 1.5; reps 3 amp=20 period=2.5; rest 1",
+        "", seed=544, body="older", az=-15, height=0.9)
+    add("check", "ext5_avg_az-30_h0.8", "",
+        "rest 1.5; reps 3 amp=30 period=2.2; rest 1; knee_extension 3 amp=30 period=2; rest 1",
+        seed=545, az=-30, height=0.8)
+    add("check", "ext5_slim_far_az35_h0.9",
+        "rest 1.5; knee_extension 3 amp=35 period=2; rest 1; reps 2 amp=25; rest 1", "",
+        seed=546, body="slim_female", az=35, height=0.9)
     return S
 
 

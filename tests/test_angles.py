@@ -348,3 +348,45 @@ def test_foot_cut_fraction_counts_frames_with_heel_or_toes_outside_and_the_ankle
     got = angles.foot_cut_fraction(xy, (200, 100), detected)
     assert got["right"] == pytest.approx(6 / 9) and got["left"] == 0.0
     assert angles.foot_cut_fraction(xy, (0, 0), detected) == {"left": 0.0, "right": 0.0}
+
+
+# -- the foot's pitch: a knee extension lifts the toes, a rotation does not (angles.toe_rise) ------
+def _toe_rise(az: float, pitch: float, rot: float = 0.0, ext: float = 0.0) -> float:
+    near = 0 if az >= 0 else 1
+    legs = (rot, 0.0) if near == 0 else (0.0, rot)
+    exts = (ext, 0.0) if near == 0 else (0.0, ext)
+    rest = angles.leg_angles(*_xy_world(camera_model.view(0.0, 0.0, az, pitch, feet=True)))
+    top = angles.leg_angles(*_xy_world(camera_model.view(*legs, az, pitch, extension_deg=exts,
+                                                         feet=True)))
+    return angles.toe_rise(top.toe_above_heel_px[near], rest.toe_above_heel_px[near],
+                           rest.shin_length_px[near])
+
+
+def _xy_world(s):  # noqa: ANN001, ANN202
+    return s.image_xy_px, s.world_xyz_m
+
+
+@pytest.mark.parametrize("az", [0.0, 30.0, -45.0, 60.0, 90.0])
+@pytest.mark.parametrize("pitch", [0.0, 20.0])
+def test_toe_rise_tells_a_knee_extension_from_a_rotation(az, pitch):
+    """Geometry (a perfect model): an extension of θ lifts the toes above the heel by about the
+    foot's length × sin θ (0.37 shin lengths at 45° for a foot half the shin's length; more
+    from a camera at knee height in front, where perspective adds to it, less from the side);
+    a rotation about the thigh axis leaves the foot's direction alone, so its toes do not rise
+    (up to perspective), from any side and height. (The real model's rotations do read up to
+    0.19 from a high camera: docs/accuracy.md.)"""
+    from hipcam.session import TOE_RISE_EXTENSION
+
+    foot = camera_model.FOOT_M / camera_model.SHIN_M
+    for theta in (30.0, 45.0):
+        rise = _toe_rise(az, pitch, ext=theta)
+        assert 0.95 * foot * np.sin(np.radians(theta)) < rise < 1.4 * foot * np.sin(np.radians(theta))
+        assert rise > TOE_RISE_EXTENSION
+    for theta in (20.0, 40.0):
+        assert abs(_toe_rise(az, pitch, rot=theta)) < 0.05
+
+
+def test_toe_rise_needs_a_resting_shin_length():
+    assert np.isnan(angles.toe_rise(10.0, 0.0, 0.0))
+    assert np.isnan(angles.toe_rise(10.0, 0.0, float("nan")))
+    assert angles.toe_rise(30.0, 10.0, 100.0) == pytest.approx(0.2)

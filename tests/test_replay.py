@@ -267,7 +267,7 @@ def test_knee_extensions_of_the_near_leg_seen_from_aside_are_not_counted(monkeyp
     """``benchmarks/lookalikes.py``'s ``kneeext_older_az50_h1.2`` (camera 50° aside, 1.2 m up):
     2 reps, 3 knee extensions of 40°, 2 reps. The extensions move the near foot across the
     picture like rotations; they are told apart by where the foot goes up or down
-    (``SessionAnalyzer._is_knee_extension``)."""
+    (``SessionAnalyzer._is_knee_extension``), and by how the foot pitches up."""
     import hipcam.session
 
     truth = replay.truth("kneeext_aside")["truth"]["right"]
@@ -276,8 +276,14 @@ def test_knee_extensions_of_the_near_leg_seen_from_aside_are_not_counted(monkeyp
     assert len(peaks) == len(truth["rep_intervals_s"]) == 4
     assert all(any(a <= p <= b for a, b in truth["rep_intervals_s"]) for p in peaks)
     assert an.reps("left") == []
-    # without the check the extensions count (the test can fail)
+    # each of the two cues alone tells the three extensions here (where the foot goes, and how
+    # it pitches: hipcam.angles.toe_rise); without both they count (the test can fail)
+    for switched_off in ("EXTENSION_MIN_SEPARATION", "TOE_RISE_EXTENSION"):
+        with monkeypatch.context() as m:
+            m.setattr(hipcam.session, switched_off, float("inf"))
+            assert len(replay.replay("kneeext_aside").reps("right")) == 4, switched_off
     monkeypatch.setattr(hipcam.session, "EXTENSION_MIN_SEPARATION", float("inf"))
+    monkeypatch.setattr(hipcam.session, "TOE_RISE_EXTENSION", float("inf"))
     extra = [r.rep.peak_s for r in replay.replay("kneeext_aside").reps("right")]
     assert len(extra) == 7
     assert sum(any(a <= p <= b for a, b, _ in truth["lookalike_intervals_s"]) for p in extra) == 3

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from synthetic import pose_sample, rep_series
 
+from hipcam.position import PositionGate
 from hipcam.reps import Rep, RepDetector, detect_reps, group_sets, longest_set
 from hipcam.session import RepEvent, SessionAnalyzer, SetEndEvent
 
@@ -207,6 +208,40 @@ def test_a_small_rep_from_the_side_counts_when_the_other_leg_rests():
     t, small, _ = rep_series(n_reps=6, period_s=2.0, amplitude_deg=10.0, noise_deg=0.3, seed=8)
     rest = np.random.default_rng(1).normal(0, 0.3, small.size)
     assert _replay_both(rest, small, t, 60.0) == (0, 6)
+
+
+class _RightLegLeavesGate(PositionGate):
+    """The real gate, told that the resting right leg fails the position checks (``0.0``) or
+    is not seen (``NaN``) between ``t0`` and ``t1``: its knee straightening, say."""
+
+    def __init__(self, t0: float, t1: float, verdict: float) -> None:
+        super().__init__()
+        self.t0, self.t1, self.verdict = t0, t1, verdict
+
+    def update(self, t_s, checks):  # noqa: ANN001, ANN201
+        if self.t0 <= t_s <= self.t1:
+            checks = {**checks, "right": self.verdict}
+        return super().update(t_s, checks)
+
+
+@pytest.mark.parametrize(("verdict", "lost"), [(0.0, 1), (float("nan"), 0)])
+def test_a_rep_during_which_the_other_leg_leaves_the_position_is_its_echo(verdict, lost):
+    """The model moves a resting leg's landmarks with the other leg's big movements (a knee
+    extension, standing up: real footage, 2026-12-03). A rep of one leg during which the other,
+    seen, fails the position checks for a while is that echo; a stretch where the other leg is
+    merely not seen (hidden behind an object) is no evidence and vetoes nothing."""
+    t, left, truth = rep_series(n_reps=6, period_s=2.0, amplitude_deg=20.0, noise_deg=0.3, seed=3)
+    right = np.random.default_rng(4).normal(0, 0.3, left.size)
+    a, b = truth[2]
+    peak = 0.5 * (a + b)
+    an = SessionAnalyzer(30.0, gate=_RightLegLeavesGate(peak - 0.25, peak + 0.25, verdict))
+    for ti, x, y in zip(t, left, right, strict=True):
+        an.push_angles(float(ti), (float(x), float(y)))
+    an.finish()
+    peaks = [r.rep.peak_s for r in an.reps("left")]
+    assert len(peaks) == len(truth) - lost
+    assert (not any(a <= p <= b for p in peaks)) == bool(lost)
+    assert an.reps("right") == []
 
 
 def _side_session(thigh_wobble_deg: float, az: float = 45.0, pitch: float = 15.0) -> list[float]:

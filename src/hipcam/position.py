@@ -180,6 +180,8 @@ class PositionGate:
 
     def __init__(self) -> None:
         self._legs = {leg: _LegState() for leg in LEGS}
+        #: the last frame's check results per leg (1.0 pass, 0.0 fail, NaN not seen)
+        self.last_checks: dict[str, float] = {leg: math.nan for leg in LEGS}
 
     def in_position(self, t_s: float, sample: pose.PoseSample | None,
                     leg_angles: object = None) -> tuple[bool, bool]:
@@ -194,6 +196,7 @@ class PositionGate:
 
     def update(self, t_s: float, checks: dict[str, float]) -> tuple[bool, bool]:
         """Advance with one frame's check results (1.0 pass, 0.0 fail, NaN not seen)."""
+        self.last_checks = dict(checks)
         return (self._step(self._legs["left"], t_s, checks["left"]),
                 self._step(self._legs["right"], t_s, checks["right"]))
 

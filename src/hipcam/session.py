@@ -68,6 +68,10 @@ CUTOFF_3D_HZ = 1.5
 ECHO_VIEW_DEG = 45.0
 ECHO_RATIO = 1.4
 ECHO_WINDOW_S = 0.5
+#: A rep is a posture echo (:meth:`SessionAnalyzer._is_posture_echo`) when, within this margin
+#: of it, the other leg both passed and failed the position checks for this long each.
+POSTURE_ECHO_MARGIN_S = 0.5
+POSTURE_ECHO_MIN_S = 0.3
 #: The model reads ~10-20% of a shin's swing in depth (rendered tests, camera 75-90° aside):
 #: the side-view reading is scaled by this to approximate degrees of hip rotation.
 SIDE_GAIN = 5.0
@@ -91,10 +95,24 @@ EXTENSION_MIN_SEPARATION = 0.3
 EXTENSION_FIT_BELOW = 0.45
 #: The resting reference of the swing's direction: the last this-many seconds before the rep.
 SWING_REST_S = 1.0
+#: A rep whose toes rose this many resting shin lengths above the heel (in the picture, at the
+#: top of its swing: the frames within :data:`TOP_OF_SWING_FRACTION` of its biggest excursion)
+#: is a knee extension, unless its swing direction fits a rotation
+#: (:meth:`SessionAnalyzer._is_knee_extension`, :func:`hipcam.angles.toe_rise`). Measured
+#: before choosing (2026-12-03): real reps of the three camera grids, the look-alike renders
+#: and the recordings (828) read at most 0.13, those whose swing direction does not say
+#: "rotation" (556) at most 0.12; rendered knee extensions of 25-50° read 0.09-0.39, those
+#: still counted 0.14-0.38. Held out afterwards: real reps filmed from 1.7 m up read 0.16-0.19
+#: and count only because their swing direction fits a rotation; extensions filmed from knee
+#: height ~40° aside read 0.12-0.14 and still count (docs/accuracy.md).
+TOE_RISE_EXTENSION = 0.15
+TOP_OF_SWING_FRACTION = 0.8
 # resampled channels: 2D signed angle L, R; 3D angle L, R; camera yaw; in-position flag L, R;
 # the camera's yaw relative to each leg L, R; the side-view reading L, R; the yaw about each
 # thigh L, R; the tilt of the image line through the knees L, R; the shin's length in the
-# picture L, R; how much nearer the camera each knee is than the other L, R
+# picture L, R; how much nearer the camera each knee is than the other L, R; how far the toes
+# are above the heel in the picture L, R; the position checks' verdict (1 pass, 0 fail, NaN
+# not seen) L, R
 _CH_2D = (0, 1)
 _CH_3D = (2, 3)
 _CH_YAW = 4
@@ -105,7 +123,9 @@ _CH_THIGH = (11, 12)
 _CH_TILT = (13, 14)
 _CH_SHIN = (15, 16)
 _CH_LEAD = (17, 18)
-_N_CH = 19
+_CH_TOE = (19, 20)
+_CH_CHECK = (21, 22)
+_N_CH = 23
 #: Frame intervals kept to measure the frames' own rate (a running median).
 FRAME_RATE_WINDOW = 301
 
@@ -302,6 +322,8 @@ class _LegStream:
         self.knee_tilt = array("d")
         self.shin_length = array("d")  # px, per sample (the knee-extension check)
         self.knee_lead = array("d")
+        self.toe_above_heel = array("d")  # px, per sample (NaN: heel or toes not seen)
+        self.checks = array("d")  # the position checks' verdict per sample (the posture echo)
         self.image_weight = array("d")
         # a coarse grid (--stride) cannot carry the nominal cut-offs: lowered, explicitly
         self.lowpass_3d = CausalLowpass(cutoff_for_rate(CUTOFF_3D_HZ, fs_hz), fs_hz)
@@ -398,6 +420,9 @@ class SessionAnalyzer:
         for k in range(len(LEGS)):
             ch[_CH_2D[k]], ch[_CH_3D[k]], ch[_CH_SIDE[k]] = angle_2d_deg[k], angle_3d_deg[k], angle_3d_deg[k]
             ch[_CH_POS[k]], ch[_CH_VIEW[k]], ch[_CH_THIGH[k]], ch[_CH_TILT[k]] = 1.0, yaw_deg, yaw_deg, 0.0
+        checks = getattr(self.gate, "last_checks", {})
+        for k, leg in enumerate(LEGS):
+            ch[_CH_CHECK[k]] = checks.get(leg, math.nan)
         ch[_CH_YAW] = yaw_deg
         return self._consume(self._resampler.push(t_s, ch))
 
@@ -421,8 +446,10 @@ class SessionAnalyzer:
         self.seen_now = (seen[0], seen[1])
         la = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
         in_pos = self.gate.in_position(t_s, sample, la)
+        checks = getattr(self.gate, "last_checks", {})
         for k, leg in enumerate(LEGS):
             out[_CH_POS[k]] = 1.0 if in_pos[k] else 0.0
+            out[_CH_CHECK[k]] = checks.get(leg, math.nan)
             if seen[k]:
                 self._legs[leg].frames_seen += 1
                 out[_CH_2D[k]], out[_CH_3D[k]] = la.angle_2d_deg[k], la.angle_3d_deg[k]
@@ -431,6 +458,9 @@ class SessionAnalyzer:
                 out[_CH_SHIN[k]] = la.shin_length_px[k]
                 if seen[1 - k]:  # the other knee's depth is a guess while that leg is not seen
                     out[_CH_LEAD[k]] = la.knee_depth_lead_m[k]
+                j = angles.LEG_LANDMARKS[leg]
+                if min(sample.visibility[j.heel], sample.visibility[j.foot]) >= MIN_VISIBILITY:
+                    out[_CH_TOE[k]] = la.toe_above_heel_px[k]
             out[_CH_VIEW[k]] = la.view_yaw_deg[k]
         out[_CH_YAW] = la.camera_yaw_deg
         return out
@@ -512,6 +542,8 @@ class SessionAnalyzer:
                 s.knee_tilt.append(tilt)
                 s.shin_length.append(ch[_CH_SHIN[k]])
                 s.knee_lead.append(ch[_CH_LEAD[k]])
+                s.toe_above_heel.append(ch[_CH_TOE[k]])
+                s.checks.append(ch[_CH_CHECK[k]])
                 image = angles.correct_view_deg_float(a2, thigh, tilt)
                 side_raw = ch[_CH_SIDE[k]]
                 value = angles.blend_rotation(image, SIDE_GAIN * side_raw, w)
@@ -565,18 +597,51 @@ class SessionAnalyzer:
         accepts = getattr(self.gate, "accepts", None)
         if accepts is not None and not accepts(leg, rep.start_s, t_s):
             return False
-        return not self._is_echo(leg, rep) and not self._is_knee_extension(leg, rep)
+        return (not self._is_echo(leg, rep) and not self._is_posture_echo(leg, rep)
+                and not self._is_knee_extension(leg, rep))
+
+    def _is_posture_echo(self, leg: str, rep: Rep) -> bool:
+        """A rep during which the *other* leg, seen, left or entered the exercise position by
+        the position checks (within :data:`POSTURE_ECHO_MARGIN_S` of the rep; both a passing
+        and a failing stretch of :data:`POSTURE_ECHO_MIN_S` or more) is the model's echo of that
+        leg's big movement (a knee extension, standing up), not a rotation: the model moves a
+        resting leg's landmarks 9-22° with the other leg's (measured on real footage, 2026-12-03).
+        Frames where the other leg is not seen are no evidence: a leg hidden behind an object
+        does not veto the reps of the one in view."""
+        other = self._legs[LEGS[1 - LEGS.index(leg)]]
+        m = int(round(POSTURE_ECHO_MARGIN_S * self.fs_hz))
+        need = max(int(round(POSTURE_ECHO_MIN_S * self.fs_hz)), 1)
+        a, b = max(rep.start_index - m, 0), min(rep.end_index + m + 1, len(other.checks))
+        longest = {True: 0, False: 0}
+        run_value, run = None, 0
+        for c in other.checks[a:b]:
+            if not math.isfinite(c):
+                continue  # not seen: neither breaks nor extends a run
+            v = c >= 0.5
+            run = run + 1 if v == run_value else 1
+            run_value = v
+            longest[v] = max(longest[v], run)
+        return longest[True] >= need and longest[False] >= need
 
     def _is_knee_extension(self, leg: str, rep: Rep) -> bool:
-        """Seen from aside, the near leg's foot swinging forward (a seated knee extension) moves
-        across the picture like a rotation toward the other leg; with the camera above the knees
-        it moves *down* the picture where a rotation moves it up (:func:`hipcam.angles.swing_fit`).
-        A rep of the leg nearer the camera (:data:`NEAR_KNEE_LEAD_M`), seen from at most
-        :data:`EXTENSION_CHECK_MAX_YAW_DEG` aside, whose biggest image excursion from its resting
-        shin (the last :data:`SWING_REST_S` before the rep) fits an extension
-        (:data:`EXTENSION_FIT_BELOW`) where the two are well apart
-        (:data:`EXTENSION_MIN_SEPARATION`), is not counted. Where the picture cannot tell (in
-        front, a camera at knee height) it counts."""
+        """Whether a rep is a seated knee extension (the foot forward and up), told two ways.
+
+        * **Where the foot goes** (:func:`hipcam.angles.swing_fit`): seen from aside, the near
+          leg's foot swinging forward moves across the picture like a rotation toward the other
+          leg; with the camera above the knees it moves *down* the picture where a rotation
+          moves it up. A rep of the leg nearer the camera (:data:`NEAR_KNEE_LEAD_M`), seen from
+          at most :data:`EXTENSION_CHECK_MAX_YAW_DEG` aside, whose biggest image excursion from
+          its resting shin (the last :data:`SWING_REST_S` before the rep) fits an extension
+          (:data:`EXTENSION_FIT_BELOW`) where the two are well apart
+          (:data:`EXTENSION_MIN_SEPARATION`), is an extension.
+        * **How the foot pitches** (:func:`hipcam.angles.toe_rise`): an extension lifts the toes
+          above the heel, a rotation only rolls the foot. A rep of either leg, from any side,
+          whose toes rose :data:`TOE_RISE_EXTENSION` resting shin lengths or more at the top of
+          its swing (:data:`TOP_OF_SWING_FRACTION`) is an extension, unless its swing direction
+          (when measured) fits a rotation.
+
+        Where the picture tells neither (in front, a camera at knee height, a small extension),
+        it counts."""
         s = self._legs[leg]
         a2 = self.raw_2d[leg]
         lo = max(rep.start_index - int(round(SWING_REST_S * self.fs_hz)), 0)
@@ -586,22 +651,36 @@ class SessionAnalyzer:
         rest = [(a, n) for a, n in zip(a2[lo : rep.start_index + 1],
                                        s.shin_length[lo : rep.start_index + 1], strict=True)
                 if math.isfinite(a) and math.isfinite(n) and n > 0]
-        lead = [x for x in s.knee_lead[lo : rep.start_index + 1] if math.isfinite(x)]
-        if not rest or not lead or statistics.median(lead) < NEAR_KNEE_LEAD_M:
-            return False
-        yaw, tilt = s.thigh_yaw[rep.start_index], s.knee_tilt[rep.start_index]
-        if not yaw <= EXTENSION_CHECK_MAX_YAW_DEG:  # NaN: unknown view
+        if not rest:
             return False
         a0 = statistics.median(a for a, _ in rest)
         n0 = statistics.median(n for _, n in rest)
-        best, across, up = -1.0, math.nan, math.nan
-        for a, n in zip(a2[rep.start_index : hi], s.shin_length[rep.start_index : hi], strict=True):
+        swing = []  # (size, across, up, index) of every frame of the rep
+        for i in range(rep.start_index, hi):
+            a, n = a2[i], s.shin_length[i]
             if math.isfinite(a) and math.isfinite(n):
                 x, y = angles.swing_in_picture(a, n, a0, n0)
-                if math.hypot(x, y) > best:  # the biggest excursion
-                    best, across, up = math.hypot(x, y), x, y
-        fit, separation = angles.swing_fit(across, up, yaw, tilt)
-        return separation >= EXTENSION_MIN_SEPARATION and fit < EXTENSION_FIT_BELOW
+                if math.isfinite(x) and math.isfinite(y):
+                    swing.append((math.hypot(x, y), x, y, i))
+        if not swing:
+            return False
+        size, across, up, _ = max(swing)  # the biggest excursion
+        rotation = False  # the swing's direction says "rotation" where the picture can tell
+        lead = [x for x in s.knee_lead[lo : rep.start_index + 1] if math.isfinite(x)]
+        yaw, tilt = s.thigh_yaw[rep.start_index], s.knee_tilt[rep.start_index]
+        if lead and statistics.median(lead) >= NEAR_KNEE_LEAD_M and yaw <= EXTENSION_CHECK_MAX_YAW_DEG:
+            fit, separation = angles.swing_fit(across, up, yaw, tilt)
+            if separation >= EXTENSION_MIN_SEPARATION:
+                if fit < EXTENSION_FIT_BELOW:
+                    return True
+                rotation = fit >= EXTENSION_FIT_BELOW
+        toe_rest = [v for v in s.toe_above_heel[lo : rep.start_index + 1] if math.isfinite(v)]
+        toe_top = [s.toe_above_heel[i] for h, _, _, i in swing
+                   if h >= TOP_OF_SWING_FRACTION * size and math.isfinite(s.toe_above_heel[i])]
+        if not toe_rest or not toe_top:
+            return False
+        rise = angles.toe_rise(statistics.median(toe_top), statistics.median(toe_rest), n0)
+        return rise >= TOE_RISE_EXTENSION and not rotation
 
     def _is_echo(self, leg: str, rep: Rep) -> bool:
         """Seen from :data:`ECHO_VIEW_DEG` or more aside, the model moves the far leg a little with
