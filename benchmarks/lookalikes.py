@@ -228,6 +228,48 @@ def suite() -> dict[str, dict[str, Any]]:
     add("check", "ext5_slim_far_az35_h0.9",
         "rest 1.5; knee_extension 3 amp=35 period=2; rest 1; reps 2 amp=25; rest 1", "",
         seed=546, body="slim_female", az=35, height=0.9)
+    # -- a sixth batch, the same afternoon, for the echo at any view (never tuned on): big reps
+    # filmed from high 20-40° aside (where `rr3_heavy_az-30_h1.5`'s far leg echoed 5x smaller),
+    # and both legs really swinging together, one 3x smaller (the echo rule must keep them) ----
+    add("check", "rr5_avg_az35_h1.6",
+        "rest 1.5; reps 4 amp=45 period=2.2; rest 1; reps 2 amp=30; rest 1", "",
+        seed=551, az=35, height=1.6)
+    add("check", "rr5_older_az-40_h1.5", "",
+        "rest 1.5; reps 4 amp=40 period=2; rest 1; reps 3 amp=25 period=2.5; rest 1",
+        seed=552, body="older", az=-40, height=1.5)
+    add("check", "rr5_dark_az20_h1.7", "",
+        "rest 1.5; reps 4 amp=50 period=2.4; rest 1; reps 2 amp=35; rest 1",
+        seed=553, body="dark_male", az=20, height=1.7, distance=2.2)
+    add("check", "rr5_heavy_az-25_h1.4",
+        "rest 1.5; reps 5 amp=45 period=2; rest 1", "",
+        seed=554, body="heavy_male", az=-25, height=1.4)
+    add("check", "both5_avg_front_h1.2",
+        "rest 1.5; reps 4 amp=36 period=2.2; rest 1", "rest 1.5; reps 4 amp=12 period=2.2; rest 1",
+        seed=555, az=0, height=1.2)
+    add("check", "both5_slim_az30_h1.3",
+        "rest 1.5; reps 4 amp=15 period=2.4; rest 1", "rest 1.5; reps 4 amp=40 period=2.4; rest 1",
+        seed=556, body="slim_female", az=30, height=1.3)
+    # -- a seventh batch (held out for the gate's thigh hold): big reps of the far or near leg
+    # filmed from 1.3-1.6 m up, 15-35° aside, where `rr5_heavy_az-25_h1.4`'s exercising leg left
+    # the position at the top of every rep ---------------------------------------------------
+    add("check", "rr6_heavy_az30_h1.5", "",
+        "rest 1.5; reps 5 amp=45 period=2.2; rest 1", seed=561, body="heavy_male", az=30,
+        height=1.5)
+    add("check", "rr6_older_az-20_h1.4",
+        "rest 1.5; reps 5 amp=50 period=2.5; rest 1", "", seed=562, body="older", az=-20,
+        height=1.4)
+    add("check", "rr6_avg_az-35_h1.6",
+        "rest 1.5; reps 5 amp=45 period=2; rest 1", "", seed=563, az=-35, height=1.6,
+        distance=2.2)
+    add("check", "rr6_dark_az15_h1.3", "",
+        "rest 1.5; reps 5 amp=50 period=2.4; rest 1", seed=564, body="dark_male", az=15,
+        height=1.3)
+    add("check", "rr6_heavy_az-15_h1.6", "",
+        "rest 1.5; reps 5 amp=40 period=2; rest 1", seed=565, body="heavy_male", az=-15,
+        height=1.6, distance=2.0)
+    add("check", "rr6_slim_az25_h1.4",
+        "rest 1.5; reps 5 amp=45 period=2.2; rest 1", "", seed=566, body="slim_female", az=25,
+        height=1.4)
     return S
 
 

@@ -195,6 +195,7 @@ def _replay_both(left: np.ndarray, right: np.ndarray, t: np.ndarray, view_deg: f
     (60.0, 10.0, (6, 0)),   # from the side, a small swing in step with the other leg: its echo
     (0.0, 10.0, (6, 6)),    # from the front the model does not do that: both legs count
     (60.0, 27.0, (6, 6)),   # both legs really swinging together, alike: both count
+    (0.0, 6.5, (6, 0)),     # from any view, a swing 4+ times smaller than the other's: its echo
 ])
 def test_echo_of_the_other_legs_swing_is_not_a_rep(view_deg, right_amp, want):
     t, big, _ = rep_series(n_reps=6, period_s=2.0, amplitude_deg=30.0, noise_deg=0.3, seed=7)
