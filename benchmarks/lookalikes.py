@@ -270,6 +270,25 @@ def suite() -> dict[str, dict[str, Any]]:
     add("check", "rr6_slim_az25_h1.4",
         "rest 1.5; reps 5 amp=45 period=2.2; rest 1", "", seed=566, body="slim_female", az=25,
         height=1.4)
+    # -- an eighth batch, held out for the echo at 3.3x and the thigh hold (both settled on the
+    # batches above): big reps from 1.4-1.7 m up 20-40° aside, and both legs together 2.5:1 ----
+    add("check", "rr7_avg_az30_h1.7", "",
+        "rest 1.5; reps 5 amp=50 period=2.2; rest 1", seed=571, az=30, height=1.7, distance=2.2)
+    add("check", "rr7_slim_az-40_h1.5",
+        "rest 1.5; reps 5 amp=45 period=2; rest 1", "", seed=572, body="slim_female", az=-40,
+        height=1.5)
+    add("check", "rr7_older_az20_h1.6", "",
+        "rest 1.5; reps 5 amp=45 period=2.5; rest 1", seed=573, body="older", az=20,
+        height=1.6, distance=2.0)
+    add("check", "rr7_dark_az-30_h1.4",
+        "rest 1.5; reps 5 amp=50 period=2.2; rest 1", "", seed=574, body="dark_male", az=-30,
+        height=1.4)
+    add("check", "both7_heavy_az-20_h1.3",
+        "rest 1.5; reps 4 amp=40 period=2.2; rest 1", "rest 1.5; reps 4 amp=16 period=2.2; rest 1",
+        seed=575, body="heavy_male", az=-20, height=1.3)
+    add("check", "both7_older_front_h1.0",
+        "rest 1.5; reps 4 amp=15 period=2.5; rest 1", "rest 1.5; reps 4 amp=38 period=2.5; rest 1",
+        seed=576, body="older", az=0, height=1.0)
     return S
 
 

@@ -15,25 +15,18 @@ import numpy as np
 from hipcam import pose
 
 THIGH_M, SHIN_M, HIP_HALF_M = 0.45, 0.42, 0.1
-#: the foot: heel this far below the ankle along the shin, toes this far ahead of the heel
-HEEL_BELOW_ANKLE_M, FOOT_M = 0.05, 0.22
 
 
 def seated_body(left_deg: float, right_deg: float, thigh_splay_deg: float = 5.0,
-                extension_deg: tuple[float, float] = (0.0, 0.0),
-                feet: bool = False) -> dict[int, np.ndarray]:
+                extension_deg: tuple[float, float] = (0.0, 0.0)) -> dict[int, np.ndarray]:
     """3D joints (metres; x to the person's left, y down, z forward) of the seated pose.
 
     ``extension_deg`` (left, right) swings a shin forward instead (a seated knee extension:
-    the foot forward and up, about the knee's hinge), before any rotation. With ``feet`` the
-    heels and toes too: the foot points along the thigh at rest and turns with the shin (an
-    extension pitches it up; a rotation about the thigh axis leaves its direction alone)."""
+    the foot forward and up, about the knee's hinge), before any rotation."""
     joints: dict[int, np.ndarray] = {}
-    for side, hip_i, knee_i, ankle_i, heel_i, toe_i, ang, ext in (
-            (+1, pose.L_HIP, pose.L_KNEE, pose.L_ANKLE, pose.L_HEEL, pose.L_FOOT, left_deg,
-             extension_deg[0]),
-            (-1, pose.R_HIP, pose.R_KNEE, pose.R_ANKLE, pose.R_HEEL, pose.R_FOOT, right_deg,
-             extension_deg[1])):
+    for side, hip_i, knee_i, ankle_i, ang, ext in (
+            (+1, pose.L_HIP, pose.L_KNEE, pose.L_ANKLE, left_deg, extension_deg[0]),
+            (-1, pose.R_HIP, pose.R_KNEE, pose.R_ANKLE, right_deg, extension_deg[1])):
         hip = np.array([side * HIP_HALF_M, 0.0, 0.0])
         s = np.radians(thigh_splay_deg)
         axis = np.array([side * np.sin(s), 0.0, np.cos(s)])  # the thigh, splayed outward a little
@@ -46,12 +39,6 @@ def seated_body(left_deg: float, right_deg: float, thigh_splay_deg: float = 5.0,
         shin = (down * np.cos(a) + np.cross(axis, down) * np.sin(a)
                 + axis * np.dot(axis, down) * (1 - np.cos(a)))
         joints[hip_i], joints[knee_i], joints[ankle_i] = hip, knee, knee + SHIN_M * shin
-        if feet:
-            foot = axis * np.cos(e) - np.array([0.0, 1.0, 0.0]) * np.sin(e)  # ⟂ shin, forward
-            foot = (foot * np.cos(a) + np.cross(axis, foot) * np.sin(a)
-                    + axis * np.dot(axis, foot) * (1 - np.cos(a)))
-            joints[heel_i] = joints[ankle_i] + HEEL_BELOW_ANKLE_M * shin
-            joints[toe_i] = joints[heel_i] + FOOT_M * foot
     return joints
 
 
@@ -71,10 +58,10 @@ def camera_basis(azimuth_deg: float, pitch_deg: float) -> np.ndarray:
 
 def view(left_deg: float, right_deg: float, azimuth_deg: float = 0.0, pitch_deg: float = 0.0,
          distance_m: float = 2.5, focal_px: float = 600.0, size_px: tuple[int, int] = (640, 480),
-         thigh_splay_deg: float = 5.0, extension_deg: tuple[float, float] = (0.0, 0.0),
-         feet: bool = False) -> pose.PoseSample:
+         thigh_splay_deg: float = 5.0, extension_deg: tuple[float, float] = (0.0, 0.0)
+         ) -> pose.PoseSample:
     """The :class:`~hipcam.pose.PoseSample` a perfect pose model would return for this view."""
-    joints = seated_body(left_deg, right_deg, thigh_splay_deg, extension_deg, feet)
+    joints = seated_body(left_deg, right_deg, thigh_splay_deg, extension_deg)
     basis = camera_basis(azimuth_deg, pitch_deg)
     target = (joints[pose.L_KNEE] + joints[pose.R_KNEE]) / 2
     cam = target - distance_m * basis[2]

@@ -56,6 +56,14 @@ LOOKALIKES = {
     "kneeext_aside": "kneeext_older_az50_h1.2",
     # 2 reps, standing up (3 s standing) and sitting down again, 2 reps; camera in front
     "standup_front": "standup_front_mixed",
+    # 5 reps of 45° by the left (far) leg, 25° aside, 1.4 m up: the model dips the exercising
+    # thigh at each rep's top (the gate's hold) and echoes the reps on the resting right leg
+    "big_reps_high_aside": "rr5_heavy_az-25_h1.4",
+    # 5 reps of 45° by the left leg, 35° aside, 1.6 m up: echoes 3.6-4.3 times smaller
+    "echo_high_aside": "rr6_avg_az-35_h1.6",
+    # 5 reps of 45° by the right leg, 20° aside, 1.6 m up and 2 m away: the thigh reads like
+    # a standing one at each rep's top, so none counts (the out-of-position warning)
+    "high_camera_refused": "rr7_older_az20_h1.6",
 }
 
 #: Camera placements rendered with ``hipcam synth`` straight from this table (posed by the real

@@ -8,6 +8,7 @@ import pytest
 from hipcam import pose
 from hipcam.position import (
     ENTER_S,
+    HOLD,
     LEGS,
     PositionFeatures,
     PositionGate,
@@ -198,12 +199,12 @@ def test_setup_advice_only_while_no_leg_is_in_or_settling_into_the_position():
 
 
 def _features(thigh_left: float, thigh_right: float, right_seen: bool = True,
-              ratio: float = float("nan")) -> PositionFeatures:
-    """Seated readings (knee 100°, shin 20° from down, trunk upright) with the given thighs and
-    the thighs' length in the picture over the shins' (NaN: no image landmarks)."""
+              ratio: float = float("nan"), shin_deg: float = 20.0) -> PositionFeatures:
+    """Seated readings (knee 100°, shin ``shin_deg`` from down, trunk upright) with the given
+    thighs and the thighs' length in the picture over the shins' (NaN: no image landmarks)."""
     one = lambda v: {"left": np.array([v]), "right": np.array([v])}  # noqa: E731
     return PositionFeatures(
-        knee_deg=one(100.0), shin_from_down_deg=one(20.0), trunk_from_up_deg=np.array([5.0]),
+        knee_deg=one(100.0), shin_from_down_deg=one(shin_deg), trunk_from_up_deg=np.array([5.0]),
         thigh_from_down_deg={"left": np.array([thigh_left]), "right": np.array([thigh_right])},
         leg_seen={"left": np.array([True]), "right": np.array([right_seen])},
         thigh_image_ratio=one(ratio))
@@ -219,6 +220,40 @@ def _features(thigh_left: float, thigh_right: float, right_seen: bool = True,
 ])
 def test_thigh_floor_is_lowered_only_when_both_thighs_read_low(left, right, right_seen, want_left):
     assert position_checks(_features(left, right, right_seen))["left"][0] == want_left
+
+
+@pytest.mark.parametrize(("thigh", "shin", "want"), [
+    (47.0, 45.0, HOLD),  # the top of a big rep from above: the model dips the thigh
+    (36.0, 41.0, HOLD),
+    (47.0, 30.0, 0.0),   # the shin hangs: a low thigh beside a level one is not held
+    (30.0, 45.0, 0.0),   # below the floor: standing up
+])
+def test_a_low_thigh_during_a_big_swing_holds_but_does_not_enter(thigh, shin, want):
+    """Beside a level other thigh (80°), a low reading that fails the thigh check passes only
+    as :data:`HOLD` (it keeps a leg in position) while the shin swings 40° or more."""
+    assert position_checks(_features(thigh, 80.0, shin_deg=shin))["left"][0] == want
+
+
+def test_a_hold_verdict_keeps_a_leg_in_position_but_does_not_put_it_there():
+    """The gate's hysteresis on the thigh: frames that pass only as
+    :data:`hipcam.position.HOLD` continue a run of passing frames, never start one; a real
+    failure still ends it."""
+    gate = PositionGate()
+    t = 0.0
+    for _ in range(60):  # 2 s of HOLD frames only: never in position
+        gate.update(t, {"left": HOLD, "right": 1.0})
+        t += 1 / 30
+    assert gate.intervals("left") == [] and gate.is_inside("right", t - 1 / 30)
+    start = t
+    for verdict, n in ((1.0, 60), (HOLD, 30), (1.0, 30)):  # in, a big rep's top, in
+        for _ in range(n):
+            gate.update(t, {"left": verdict, "right": 1.0})
+            t += 1 / 30
+    (a, b), = gate.intervals("left")
+    assert a == pytest.approx(start) and b == pytest.approx(t - 1 / 30)
+    gate.update(t, {"left": 0.0, "right": 1.0})
+    gate.update(t + 0.2, {"left": 0.0, "right": 1.0})
+    assert not gate.is_inside("left", t + 0.2)
 
 
 @pytest.mark.parametrize(("left", "right", "ratio", "want_left"), [
@@ -282,3 +317,37 @@ def test_live_names_a_seen_leg_failing_while_the_other_is_in_position():
         both_out.update(k / 10, {"left": 0.0, "right": 0.0})
     assert leg_setup_advice(both_out, 9.9, (True, True)) is None
     assert leg_setup_advice(object(), 0.0, (True, True)) is None
+
+
+def test_live_names_a_leg_whose_swings_the_gate_refused():
+    """Both legs in position about as long, but the right leg's rep-like swings were refused
+    (out of position during each): while it is out of position, the same banner as a lagging
+    leg; while in position, or with as many reps counted, none."""
+    from hipcam.position import lagging_leg_advice, leg_setup_advice
+
+    gate = PositionGate()
+    for k in range(40):
+        gate.update(k / 10, {"left": 1.0, "right": 1.0})
+    gate.update(4.0, {"left": 1.0, "right": 0.0})
+    gate.update(4.2, {"left": 1.0, "right": 0.0})
+    refused, counted = {"left": 0, "right": 2}, {"left": 0, "right": 0}
+    assert leg_setup_advice(gate, 4.2, (True, True), refused, counted) == lagging_leg_advice("right")
+    assert leg_setup_advice(gate, 4.2, (True, True), refused, {"left": 0, "right": 2}) is None
+    assert leg_setup_advice(gate, 4.2, (True, True)) is None  # without the counts: time alone
+    for k in range(16):  # back in position (1.5 s): no banner, whatever was refused
+        gate.update(4.3 + k / 10, {"left": 1.0, "right": 1.0})
+    assert leg_setup_advice(gate, 5.8, (True, True), refused, counted) is None
+
+
+def test_out_of_position_warning_needs_more_refused_swings_than_reps():
+    from hipcam.position import OUT_OF_POSITION_SWINGS_WARN, out_of_position_warnings
+
+    n = OUT_OF_POSITION_SWINGS_WARN
+    assert out_of_position_warnings({"left": n, "right": 0}, {"left": 0, "right": 4},
+                                    ["left", "right"])[0].startswith("left leg: ")
+    assert out_of_position_warnings({"left": n, "right": 0}, {"left": n, "right": 0},
+                                    ["left", "right"]) == []  # as many counted
+    assert out_of_position_warnings({"left": n - 1, "right": 0}, {"left": 0, "right": 0},
+                                    ["left", "right"]) == []
+    assert out_of_position_warnings({"left": n, "right": 0}, {"left": 0, "right": 0},
+                                    ["right"]) == []  # not seen: its own warning elsewhere

@@ -96,8 +96,6 @@ _HIP = np.array([LEG_LANDMARKS[leg].hip for leg in LEGS])
 _KNEE = np.array([LEG_LANDMARKS[leg].knee for leg in LEGS])
 _ANKLE = np.array([LEG_LANDMARKS[leg].ankle for leg in LEGS])
 _OTHER_KNEE = np.array([LEG_LANDMARKS[leg].other_knee for leg in LEGS])
-_HEEL = np.array([LEG_LANDMARKS[leg].heel for leg in LEGS])
-_FOOT = np.array([LEG_LANDMARKS[leg].foot for leg in LEGS])
 
 
 # -- which landmarks to trust -------------------------------------------------------------------
@@ -307,11 +305,6 @@ def _knee_lead(knee, other_knee):  # noqa: ANN001, ANN202
     return other_knee[2] - knee[2]
 
 
-def _toe_above_heel(heel_v, toe_v):  # noqa: ANN001, ANN202
-    """How far the toes are above the heel in the picture (px; image v points down)."""
-    return heel_v - toe_v
-
-
 def _shin_rotation(hip, knee, ankle, other_knee, xp, depth_only=False):  # noqa: ANN001, ANN202
     hx, hy, hz = hip
     kx, ky, kz = knee
@@ -437,7 +430,6 @@ class LegAngles:
     knee_tilt_deg: np.ndarray  # per leg: the image knee line's tilt toward the other knee
     shin_length_px: np.ndarray  # per leg: knee→ankle length in the picture
     knee_depth_lead_m: np.ndarray  # per leg: how much nearer the camera than the other knee
-    toe_above_heel_px: np.ndarray  # per leg: how far the toes are above the heel in the picture
 
 
 def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
@@ -457,8 +449,7 @@ def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
     tilt = knee_tilt_deg(xy[..., _KNEE, :], xy[..., _OTHER_KNEE, :])
     shin = _shin_length(*_xyz(xy[..., _KNEE, :]), *_xyz(xy[..., _ANKLE, :]), np)
     lead = _knee_lead(_xyz(world[..., _KNEE, :]), _xyz(world[..., _OTHER_KNEE, :]))
-    toe = _toe_above_heel(xy[..., _HEEL, 1], xy[..., _FOOT, 1])
-    return LegAngles(a2, a3, yaw, view, side, thigh, tilt, shin, lead, toe)
+    return LegAngles(a2, a3, yaw, view, side, thigh, tilt, shin, lead)
 
 
 def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
@@ -468,7 +459,7 @@ def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAng
     world = world_xyz_m.tolist()
     m = _ScalarMath
     lh, rh = world[pose.L_HIP], world[pose.R_HIP]
-    a2, a3, view, side, thigh, tilt, shin, lead, toe = [], [], [], [], [], [], [], [], []
+    a2, a3, view, side, thigh, tilt, shin, lead = [], [], [], [], [], [], [], []
     for leg in LEGS:
         j = LEG_LANDMARKS[leg]
         (ku, kv), (au, av) = xy[j.knee], xy[j.ankle]
@@ -482,9 +473,8 @@ def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAng
         tilt.append(_knee_tilt(ku, kv, ou, ov, m))
         shin.append(_shin_length(ku, kv, au, av, m))
         lead.append(_knee_lead(knee, other))
-        toe.append(_toe_above_heel(xy[j.heel][1], xy[j.foot][1]))
     return LegAngles(a2, a3, _yaw(lh, rh, m), view, side, thigh, tilt,  # type: ignore[arg-type]
-                     shin, lead, toe)
+                     shin, lead)
 
 
 def correct_view_deg_float(angle_2d_deg: float, yaw_deg: float, tilt_deg: float = 0.0) -> float:
@@ -505,22 +495,6 @@ def swing_in_picture(angle_2d_deg: float, shin_length_px: float, rest_angle_2d_d
     across = (n * math.sin(a) - n0 * math.sin(a0)) / n0
     up = (n0 * math.cos(a0) - n * math.cos(a)) / n0  # image v points down
     return across, up
-
-
-def toe_rise(toe_above_heel_px: float, rest_toe_above_heel_px: float,
-             rest_shin_length_px: float) -> float:
-    """How much the foot pitched up: the rise of the toes above the heel in the picture since
-    the leg rested, in resting shin lengths (the input of the knee-extension check).
-
-    A knee extension turns the foot with the shin about the knee's axis, so the toes rise above
-    the heel by ``f sin θₑ`` (``f`` the foot's length, about half the shin's: ~0.35 shin lengths
-    for a 45° extension, from any level camera); a rotation about the thigh only rolls the foot
-    about its own length, leaving heel→toe where it was. The model reads less than the geometry
-    (docs/accuracy.md). NaN without a resting shin length (0 or NaN).
-    """
-    if not rest_shin_length_px > 0.0:
-        return math.nan
-    return (toe_above_heel_px - rest_toe_above_heel_px) / rest_shin_length_px
 
 
 def swing_fit(across: float, up: float, yaw_deg: float, tilt_deg: float,

@@ -32,7 +32,12 @@ from hipcam.pose import (
     PreparedImage,
     prepare_image,
 )
-from hipcam.position import SETUP_ADVICE, lagging_warnings
+from hipcam.position import (
+    SETUP_ADVICE,
+    lagging_legs,
+    lagging_warnings,
+    out_of_position_warnings,
+)
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
 from hipcam.session import LEGS, MIN_RELIABLE_RATE_HZ, ROM_NOTE_3D, LegResult, SessionAnalyzer
 from hipcam.stages import BackgroundStage
@@ -204,9 +209,13 @@ def finish_analysis(
     legs = {leg: analyzer.leg_result(leg) for leg in LEGS}
     if not any(legs[leg].in_position for leg in LEGS):
         warnings.append(f"never in the exercise position, so nothing was counted: {SETUP_ADVICE}")
-    warnings += lagging_warnings(
-        {leg: legs[leg].in_position_s for leg in LEGS},
-        [leg for leg in LEGS if legs[leg].seen_fraction >= LOW_DETECTION_FRACTION])
+    seen_legs = [leg for leg in LEGS if legs[leg].seen_fraction >= LOW_DETECTION_FRACTION]
+    in_position_s = {leg: legs[leg].in_position_s for leg in LEGS}
+    warnings += lagging_warnings(in_position_s, seen_legs)
+    warnings += out_of_position_warnings(  # a lagging leg has its warning already
+        {leg: legs[leg].swings_out_of_position for leg in LEGS},
+        {leg: len(legs[leg].reps) for leg in LEGS},
+        [leg for leg in seen_legs if leg not in lagging_legs(in_position_s)])
     cut = foot_cut_fraction(series.image_xy_px, series.frame_size_px, det)
     for leg in LEGS:
         frac = legs[leg].seen_fraction

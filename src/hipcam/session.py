@@ -71,7 +71,7 @@ ECHO_WINDOW_S = 0.5
 #: From any view (the front too), a rep this many times smaller than the other leg's swing at
 #: the same moment is its echo (seen from 30-37° aside and 1.5 m up, the model swung a resting
 #: leg 8-9° with the other's 48° reps: 5.2-5.7 times; no real rep in the data comes near).
-ECHO_RATIO_ANY_VIEW = 4.0
+ECHO_RATIO_ANY_VIEW = 3.3
 #: A rep is a posture echo (:meth:`SessionAnalyzer._is_posture_echo`) when, within this margin
 #: of it, the other leg both passed and failed the position checks for this long each.
 POSTURE_ECHO_MARGIN_S = 0.5
@@ -99,24 +99,11 @@ EXTENSION_MIN_SEPARATION = 0.3
 EXTENSION_FIT_BELOW = 0.45
 #: The resting reference of the swing's direction: the last this-many seconds before the rep.
 SWING_REST_S = 1.0
-#: A rep whose toes rose this many resting shin lengths above the heel (in the picture, at the
-#: top of its swing: the frames within :data:`TOP_OF_SWING_FRACTION` of its biggest excursion)
-#: is a knee extension, unless its swing direction fits a rotation
-#: (:meth:`SessionAnalyzer._is_knee_extension`, :func:`hipcam.angles.toe_rise`). Measured
-#: before choosing (2026-12-03): real reps of the three camera grids, the look-alike renders
-#: and the recordings (828) read at most 0.13, those whose swing direction does not say
-#: "rotation" (556) at most 0.12; rendered knee extensions of 25-50° read 0.09-0.39, those
-#: still counted 0.14-0.38. Held out afterwards: real reps filmed from 1.7 m up read 0.16-0.19
-#: and count only because their swing direction fits a rotation; extensions filmed from knee
-#: height ~40° aside read 0.12-0.14 and still count (docs/accuracy.md).
-TOE_RISE_EXTENSION = 0.15
-TOP_OF_SWING_FRACTION = 0.8
 # resampled channels: 2D signed angle L, R; 3D angle L, R; camera yaw; in-position flag L, R;
 # the camera's yaw relative to each leg L, R; the side-view reading L, R; the yaw about each
 # thigh L, R; the tilt of the image line through the knees L, R; the shin's length in the
-# picture L, R; how much nearer the camera each knee is than the other L, R; how far the toes
-# are above the heel in the picture L, R; the position checks' verdict (1 pass, 0 fail, NaN
-# not seen) L, R
+# picture L, R; how much nearer the camera each knee is than the other L, R; the position
+# checks' verdict (1 pass, 0 fail, NaN not seen) L, R
 _CH_2D = (0, 1)
 _CH_3D = (2, 3)
 _CH_YAW = 4
@@ -127,9 +114,8 @@ _CH_THIGH = (11, 12)
 _CH_TILT = (13, 14)
 _CH_SHIN = (15, 16)
 _CH_LEAD = (17, 18)
-_CH_TOE = (19, 20)
-_CH_CHECK = (21, 22)
-_N_CH = 23
+_CH_CHECK = (19, 20)
+_N_CH = 21
 #: Frame intervals kept to measure the frames' own rate (a running median).
 FRAME_RATE_WINDOW = 301
 
@@ -186,6 +172,8 @@ class LegResult:
     image_weight: float = 1.0  # mean weight of the image angle at the reps' peaks (1: measured)
     #: (start_s, end_s) stretches in the exercise position (:mod:`hipcam.position`)
     in_position: list[tuple[float, float]] = field(default_factory=list)
+    #: rep-like swings not counted because the leg was not (long enough) in the position
+    swings_out_of_position: int = 0
 
     @property
     def rom_approximate(self) -> bool:
@@ -241,6 +229,7 @@ class LegResult:
             "in_position": [{"start_s": round(a, 3), "end_s": round(b, 3)}
                             for a, b in self.in_position],
             "in_position_s": round(self.in_position_s, 3),
+            "swings_out_of_position": self.swings_out_of_position,
             "reps_detail": [r.to_dict() for r in self.reps],
         }
 
@@ -326,7 +315,6 @@ class _LegStream:
         self.knee_tilt = array("d")
         self.shin_length = array("d")  # px, per sample (the knee-extension check)
         self.knee_lead = array("d")
-        self.toe_above_heel = array("d")  # px, per sample (NaN: heel or toes not seen)
         self.checks = array("d")  # the position checks' verdict per sample (the posture echo)
         self.image_weight = array("d")
         # a coarse grid (--stride) cannot carry the nominal cut-offs: lowered, explicitly
@@ -346,6 +334,7 @@ class _LegStream:
         self.set_open = False
         self.break_after_pending = False  # break_set() came while reps were waiting to be scored
         self.gaps: list[tuple[float, float]] = []
+        self.swings_out_of_position = 0  # reps the gate refused (the out-of-position warning)
         self.gap_first_s: float | None = None  # open run of unseen samples
         self.gap_last_s = math.nan
         self.frames_seen = 0
@@ -462,9 +451,6 @@ class SessionAnalyzer:
                 out[_CH_SHIN[k]] = la.shin_length_px[k]
                 if seen[1 - k]:  # the other knee's depth is a guess while that leg is not seen
                     out[_CH_LEAD[k]] = la.knee_depth_lead_m[k]
-                j = angles.LEG_LANDMARKS[leg]
-                if min(sample.visibility[j.heel], sample.visibility[j.foot]) >= MIN_VISIBILITY:
-                    out[_CH_TOE[k]] = la.toe_above_heel_px[k]
             out[_CH_VIEW[k]] = la.view_yaw_deg[k]
         out[_CH_YAW] = la.camera_yaw_deg
         return out
@@ -546,7 +532,6 @@ class SessionAnalyzer:
                 s.knee_tilt.append(tilt)
                 s.shin_length.append(ch[_CH_SHIN[k]])
                 s.knee_lead.append(ch[_CH_LEAD[k]])
-                s.toe_above_heel.append(ch[_CH_TOE[k]])
                 s.checks.append(ch[_CH_CHECK[k]])
                 image = angles.correct_view_deg_float(a2, thigh, tilt)
                 side_raw = ch[_CH_SIDE[k]]
@@ -600,6 +585,7 @@ class SessionAnalyzer:
         (:meth:`_is_echo`)."""
         accepts = getattr(self.gate, "accepts", None)
         if accepts is not None and not accepts(leg, rep.start_s, t_s):
+            self._legs[leg].swings_out_of_position += 1
             return False
         return (not self._is_echo(leg, rep) and not self._is_posture_echo(leg, rep)
                 and not self._is_knee_extension(leg, rep))
@@ -628,24 +614,15 @@ class SessionAnalyzer:
         return longest[True] >= need and longest[False] >= need
 
     def _is_knee_extension(self, leg: str, rep: Rep) -> bool:
-        """Whether a rep is a seated knee extension (the foot forward and up), told two ways.
-
-        * **Where the foot goes** (:func:`hipcam.angles.swing_fit`): seen from aside, the near
-          leg's foot swinging forward moves across the picture like a rotation toward the other
-          leg; with the camera above the knees it moves *down* the picture where a rotation
-          moves it up. A rep of the leg nearer the camera (:data:`NEAR_KNEE_LEAD_M`), seen from
-          at most :data:`EXTENSION_CHECK_MAX_YAW_DEG` aside, whose biggest image excursion from
-          its resting shin (the last :data:`SWING_REST_S` before the rep) fits an extension
-          (:data:`EXTENSION_FIT_BELOW`) where the two are well apart
-          (:data:`EXTENSION_MIN_SEPARATION`), is an extension.
-        * **How the foot pitches** (:func:`hipcam.angles.toe_rise`): an extension lifts the toes
-          above the heel, a rotation only rolls the foot. A rep of either leg, from any side,
-          whose toes rose :data:`TOE_RISE_EXTENSION` resting shin lengths or more at the top of
-          its swing (:data:`TOP_OF_SWING_FRACTION`) is an extension, unless its swing direction
-          (when measured) fits a rotation.
-
-        Where the picture tells neither (in front, a camera at knee height, a small extension),
-        it counts."""
+        """Seen from aside, the near leg's foot swinging forward (a seated knee extension) moves
+        across the picture like a rotation toward the other leg; with the camera above the knees
+        it moves *down* the picture where a rotation moves it up (:func:`hipcam.angles.swing_fit`).
+        A rep of the leg nearer the camera (:data:`NEAR_KNEE_LEAD_M`), seen from at most
+        :data:`EXTENSION_CHECK_MAX_YAW_DEG` aside, whose biggest image excursion from its resting
+        shin (the last :data:`SWING_REST_S` before the rep) fits an extension
+        (:data:`EXTENSION_FIT_BELOW`) where the two are well apart
+        (:data:`EXTENSION_MIN_SEPARATION`), is not counted. Where the picture cannot tell (in
+        front, a camera at knee height) it counts."""
         s = self._legs[leg]
         a2 = self.raw_2d[leg]
         lo = max(rep.start_index - int(round(SWING_REST_S * self.fs_hz)), 0)
@@ -655,36 +632,22 @@ class SessionAnalyzer:
         rest = [(a, n) for a, n in zip(a2[lo : rep.start_index + 1],
                                        s.shin_length[lo : rep.start_index + 1], strict=True)
                 if math.isfinite(a) and math.isfinite(n) and n > 0]
-        if not rest:
+        lead = [x for x in s.knee_lead[lo : rep.start_index + 1] if math.isfinite(x)]
+        if not rest or not lead or statistics.median(lead) < NEAR_KNEE_LEAD_M:
+            return False
+        yaw, tilt = s.thigh_yaw[rep.start_index], s.knee_tilt[rep.start_index]
+        if not yaw <= EXTENSION_CHECK_MAX_YAW_DEG:  # NaN: unknown view
             return False
         a0 = statistics.median(a for a, _ in rest)
         n0 = statistics.median(n for _, n in rest)
-        swing = []  # (size, across, up, index) of every frame of the rep
-        for i in range(rep.start_index, hi):
-            a, n = a2[i], s.shin_length[i]
+        best, across, up = -1.0, math.nan, math.nan
+        for a, n in zip(a2[rep.start_index : hi], s.shin_length[rep.start_index : hi], strict=True):
             if math.isfinite(a) and math.isfinite(n):
                 x, y = angles.swing_in_picture(a, n, a0, n0)
-                if math.isfinite(x) and math.isfinite(y):
-                    swing.append((math.hypot(x, y), x, y, i))
-        if not swing:
-            return False
-        size, across, up, _ = max(swing)  # the biggest excursion
-        rotation = False  # the swing's direction says "rotation" where the picture can tell
-        lead = [x for x in s.knee_lead[lo : rep.start_index + 1] if math.isfinite(x)]
-        yaw, tilt = s.thigh_yaw[rep.start_index], s.knee_tilt[rep.start_index]
-        if lead and statistics.median(lead) >= NEAR_KNEE_LEAD_M and yaw <= EXTENSION_CHECK_MAX_YAW_DEG:
-            fit, separation = angles.swing_fit(across, up, yaw, tilt)
-            if separation >= EXTENSION_MIN_SEPARATION:
-                if fit < EXTENSION_FIT_BELOW:
-                    return True
-                rotation = fit >= EXTENSION_FIT_BELOW
-        toe_rest = [v for v in s.toe_above_heel[lo : rep.start_index + 1] if math.isfinite(v)]
-        toe_top = [s.toe_above_heel[i] for h, _, _, i in swing
-                   if h >= TOP_OF_SWING_FRACTION * size and math.isfinite(s.toe_above_heel[i])]
-        if not toe_rest or not toe_top:
-            return False
-        rise = angles.toe_rise(statistics.median(toe_top), statistics.median(toe_rest), n0)
-        return rise >= TOE_RISE_EXTENSION and not rotation
+                if math.hypot(x, y) > best:  # the biggest excursion
+                    best, across, up = math.hypot(x, y), x, y
+        fit, separation = angles.swing_fit(across, up, yaw, tilt)
+        return separation >= EXTENSION_MIN_SEPARATION and fit < EXTENSION_FIT_BELOW
 
     def _is_echo(self, leg: str, rep: Rep) -> bool:
         """Seen from :data:`ECHO_VIEW_DEG` or more aside, the model moves the far leg a little with
@@ -787,6 +750,10 @@ class SessionAnalyzer:
         """Of the frames with a person, the fraction in which the leg's knee and ankle were seen."""
         return self._legs[leg].frames_seen / self.frames_detected if self.frames_detected else 0.0
 
+    def swings_out_of_position(self, leg: str) -> int:
+        """How many rep-like swings of ``leg`` the position gate refused so far."""
+        return self._legs[leg].swings_out_of_position
+
     def leg_result(self, leg: str) -> LegResult:
         s = self._legs[leg]
         methods = [m for m, v in zip(s.methods, s.raw, strict=True) if math.isfinite(v)]
@@ -796,7 +763,7 @@ class SessionAnalyzer:
         return LegResult(list(s.reps), self.sets(leg), method, self.gaps(leg), self.seen_fraction(leg),
                          float(np.median(views)) if views else math.nan,
                          float(np.mean(weights)) if weights else 1.0,
-                         self.in_position_intervals(leg))
+                         self.in_position_intervals(leg), s.swings_out_of_position)
 
     def series(self) -> dict[str, np.ndarray]:
         """The per-sample arrays on the analysis grid (for CSV and plots)."""

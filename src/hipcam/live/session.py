@@ -161,8 +161,10 @@ class LiveTracker:
         advice = setup_advice(self.analyzer.gate, t_s)
         # one leg in position, the other not (seen, far less of the time)? That banner changes
         # only once its new state has held for LEG_BANNER_HOLD_S (no flashes at the edges)
+        an = self.analyzer
         leg_advice = None if advice is not None else leg_setup_advice(
-            self.analyzer.gate, t_s, self.analyzer.seen_now)
+            an.gate, t_s, an.seen_now, {leg: an.swings_out_of_position(leg) for leg in LEGS},
+            {leg: len(an.reps(leg)) for leg in LEGS})
         if leg_advice != self._leg_advice[0]:
             self._leg_advice = (leg_advice, t_s)
         if t_s - self._leg_advice[1] >= LEG_BANNER_HOLD_S:
