@@ -225,6 +225,18 @@ class _RightLegLeavesGate(PositionGate):
         return super().update(t_s, checks)
 
 
+def test_a_rep_while_the_other_leg_stays_out_of_position_counts():
+    """A resting leg out of position for the whole session (stretched out, crossed) is no
+    echo source: only a leg that was in position shortly before (5 s) vetoes."""
+    t, left, truth = rep_series(n_reps=6, period_s=2.0, amplitude_deg=20.0, noise_deg=0.3, seed=3)
+    right = np.random.default_rng(4).normal(0, 0.3, left.size)
+    an = SessionAnalyzer(30.0, gate=_RightLegLeavesGate(0.0, 1e9, 0.0))
+    for ti, x, y in zip(t, left, right, strict=True):
+        an.push_angles(float(ti), (float(x), float(y)))
+    an.finish()
+    assert len(an.reps("left")) == len(truth)
+
+
 @pytest.mark.parametrize(("verdict", "lost"), [(0.0, 1), (float("nan"), 0)])
 def test_a_rep_during_which_the_other_leg_leaves_the_position_is_its_echo(verdict, lost):
     """The model moves a resting leg's landmarks with the other leg's big movements (a knee

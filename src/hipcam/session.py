@@ -73,9 +73,11 @@ ECHO_WINDOW_S = 0.5
 #: leg 8-9° with the other's 48° reps: 5.2-5.7 times; no real rep in the data comes near).
 ECHO_RATIO_ANY_VIEW = 3.3
 #: A rep is a posture echo (:meth:`SessionAnalyzer._is_posture_echo`) when, within this margin
-#: of it, the other leg both passed and failed the position checks for this long each.
+#: of it, the other leg failed the position checks for this long ...
 POSTURE_ECHO_MARGIN_S = 0.5
 POSTURE_ECHO_MIN_S = 0.3
+#: ... having passed them within this long before the rep (a knee extension held a few seconds)
+POSTURE_ECHO_RECENT_S = 5.0
 #: The model reads ~10-20% of a shin's swing in depth (rendered tests, camera 75-90° aside):
 #: the side-view reading is scaled by this to approximate degrees of hip rotation.
 SIDE_GAIN = 5.0
@@ -298,6 +300,17 @@ def _mean_of_finite(*values: float) -> float:
     """Mean of the finite values; NaN (and no warning) when there is none."""
     ok = [v for v in values if math.isfinite(v)]
     return sum(ok) / len(ok) if ok else math.nan
+
+
+def _longest_run(checks: array, passing: bool) -> int:
+    """The longest run of samples whose position-check verdict passes (``passing``) or fails;
+    samples where the leg was not seen (NaN) neither break nor extend a run."""
+    best = run = 0
+    for c in checks:
+        if math.isfinite(c):
+            run = run + 1 if (c >= 0.5) == passing else 0
+            best = max(best, run)
+    return best
 
 
 # -- the analyser -------------------------------------------------------------------------------
@@ -591,27 +604,23 @@ class SessionAnalyzer:
                 and not self._is_knee_extension(leg, rep))
 
     def _is_posture_echo(self, leg: str, rep: Rep) -> bool:
-        """A rep during which the *other* leg, seen, left or entered the exercise position by
-        the position checks (within :data:`POSTURE_ECHO_MARGIN_S` of the rep; both a passing
-        and a failing stretch of :data:`POSTURE_ECHO_MIN_S` or more) is the model's echo of that
-        leg's big movement (a knee extension, standing up), not a rotation: the model moves a
-        resting leg's landmarks 9-22° with the other leg's (measured on real footage, 2026-12-03).
-        Frames where the other leg is not seen are no evidence: a leg hidden behind an object
-        does not veto the reps of the one in view."""
+        """A rep during which the *other* leg, seen, failed the position checks (a stretch of
+        :data:`POSTURE_ECHO_MIN_S` within :data:`POSTURE_ECHO_MARGIN_S` of the rep) having
+        passed them lately (as long, within :data:`POSTURE_ECHO_RECENT_S` before the rep or
+        during it) is the model's echo of that leg's big movement (a knee extension, standing
+        up), not a rotation: the model moves a resting leg's landmarks 9-27° with the other
+        leg's (measured on real footage, 2026-12-03). A leg out of position for longer (an
+        outstretched or crossed resting leg) vetoes nothing, and frames where the other leg is
+        not seen are no evidence: a leg hidden behind an object does not veto the reps of the
+        one in view."""
         other = self._legs[LEGS[1 - LEGS.index(leg)]]
         m = int(round(POSTURE_ECHO_MARGIN_S * self.fs_hz))
+        recent = int(round(POSTURE_ECHO_RECENT_S * self.fs_hz))
         need = max(int(round(POSTURE_ECHO_MIN_S * self.fs_hz)), 1)
-        a, b = max(rep.start_index - m, 0), min(rep.end_index + m + 1, len(other.checks))
-        longest = {True: 0, False: 0}
-        run_value, run = None, 0
-        for c in other.checks[a:b]:
-            if not math.isfinite(c):
-                continue  # not seen: neither breaks nor extends a run
-            v = c >= 0.5
-            run = run + 1 if v == run_value else 1
-            run_value = v
-            longest[v] = max(longest[v], run)
-        return longest[True] >= need and longest[False] >= need
+        end = min(rep.end_index + m + 1, len(other.checks))
+        return (_longest_run(other.checks[max(rep.start_index - m, 0):end], passing=False) >= need
+                and _longest_run(other.checks[max(rep.start_index - recent, 0):end],
+                                 passing=True) >= need)
 
     def _is_knee_extension(self, leg: str, rep: Rep) -> bool:
         """Seen from aside, the near leg's foot swinging forward (a seated knee extension) moves
