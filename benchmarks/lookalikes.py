@@ -286,6 +286,26 @@ def suite() -> dict[str, dict[str, Any]]:
     add("check", "both7_heavy_az-20_h1.3",
         "rest 1.5; reps 4 amp=40 period=2.2; rest 1", "rest 1.5; reps 4 amp=16 period=2.2; rest 1",
         seed=575, body="heavy_male", az=-20, height=1.3)
+    # -- full knee extensions that leave the position (knee past 140°), as on the real clips,
+    # for the posture echo on the real model's landmarks (never tuned on) ---------------------
+    add("check", "extout_avg_az75_h1.0",
+        "rest 1.5; knee_extension 3 amp=70 period=3; rest 1.5", "", seed=581, az=75, height=1.0)
+    add("check", "extout_slim_az-35_h1.1", "",
+        "rest 1.5; knee_extension 3 amp=65 period=2.6; rest 1; reps 2 amp=30; rest 1",
+        seed=582, body="slim_female", az=-35, height=1.1)
+    # ... and a second set, rendered after the posture echo's margin was widened on the first
+    add("check", "extout2_heavy_az60_h1.2", "",
+        "rest 1.5; knee_extension 3 amp=70 period=2.8; rest 1; reps 2 amp=30; rest 1",
+        seed=591, body="heavy_male", az=60, height=1.2)
+    add("check", "extout2_older_az-80_h0.9",
+        "rest 1.5; reps 2 amp=30; rest 1; knee_extension 3 amp=75 period=3.2; rest 1.5", "",
+        seed=592, body="older", az=-80, height=0.9)
+    add("check", "extout2_dark_az20_h1.0",
+        "rest 1.5; knee_extension 3 amp=65 period=2.5; rest 1.5", "",
+        seed=593, body="dark_male", az=20, height=1.0)
+    add("check", "extout2_slim_az-55_h1.3", "",
+        "rest 1.5; knee_extension 3 amp=70 period=3; rest 1.5", seed=594, body="slim_female",
+        az=-55, height=1.3)
     add("check", "both7_older_front_h1.0",
         "rest 1.5; reps 4 amp=15 period=2.5; rest 1", "rest 1.5; reps 4 amp=38 period=2.5; rest 1",
         seed=576, body="older", az=0, height=1.0)

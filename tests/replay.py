@@ -64,6 +64,9 @@ LOOKALIKES = {
     # 5 reps of 45° by the right leg, 20° aside, 1.6 m up and 2 m away: the thigh reads like
     # a standing one at each rep's top, so none counts (the out-of-position warning)
     "high_camera_refused": "rr7_older_az20_h1.6",
+    # 3 full knee extensions (70°, the knee past the gate's 140°) of the left leg, 75° aside: the
+    # model moves the resting right leg's landmarks with them (the posture echo)
+    "extension_out_of_position": "extout_avg_az75_h1.0",
 }
 
 #: Camera placements rendered with ``hipcam synth`` straight from this table (posed by the real

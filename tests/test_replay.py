@@ -477,3 +477,17 @@ def test_swings_refused_by_the_gate_are_counted_for_the_warning():
         assert out_of_position_warnings({leg: res[leg].swings_out_of_position for leg in LEGS},
                                         {leg: len(res[leg].reps) for leg in LEGS},
                                         list(LEGS)) == [], name
+
+
+def test_the_resting_legs_echo_of_a_full_knee_extension_is_not_a_rep(monkeypatch):
+    """``replay.LOOKALIKES["extension_out_of_position"]``: 3 knee extensions of 70° by the left
+    leg seen 75° aside, posed by the real model. The extending leg leaves the position (its knee
+    past 140°) and counts nothing; the model moves the resting right leg's landmarks 12-14° with
+    it (as on real footage of a seated knee extension, docs/accuracy.md): the posture echo."""
+    import hipcam.session
+
+    an = replay.replay("extension_out_of_position")
+    assert an.reps("left") == [] and an.reps("right") == []
+    monkeypatch.setattr(hipcam.session.SessionAnalyzer, "_is_posture_echo",
+                        lambda self, leg, rep: False)
+    assert len(replay.replay("extension_out_of_position").reps("right")) >= 2

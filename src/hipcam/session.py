@@ -74,7 +74,7 @@ ECHO_WINDOW_S = 0.5
 ECHO_RATIO_ANY_VIEW = 3.3
 #: A rep is a posture echo (:meth:`SessionAnalyzer._is_posture_echo`) when, within this margin
 #: of it, the other leg failed the position checks for this long ...
-POSTURE_ECHO_MARGIN_S = 0.5
+POSTURE_ECHO_MARGIN_S = 0.75
 POSTURE_ECHO_MIN_S = 0.3
 #: ... having passed them within this long before the rep (a knee extension held a few seconds)
 POSTURE_ECHO_RECENT_S = 5.0
