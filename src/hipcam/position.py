@@ -324,25 +324,30 @@ def lagging_warnings(in_position_s: dict[str, float], seen_legs: list[str]) -> l
 
 #: A seen leg with at least this many rep-like swings that the gate refused, and more of them
 #: than counted reps, is named in a warning (:func:`out_of_position_warnings`). Measured
-#: 2026-12-03 over every replayed pose series (67 look-alike renders, 11 real clips, the
-#: recordings, 264 camera-grid cells): one leg reached it, `rr7_older_az20_h1.6`'s exercising
-#: leg (3 refused, 0 counted: filmed from 1.6 m up, its thigh read 30° from "down" at the top of
-#: each rep, like a standing one); next highest 2 refused beside 6 counted.
+#: 2026-12-03 over every replayed pose series (73 look-alike renders, 12 real clips, the
+#: recordings, 264 camera-grid cells): it fired for `rr7_older_az20_h1.6`'s exercising leg (3
+#: refused, 0 counted: filmed from 1.6 m up, its thigh read 30° from "down" at the top of each
+#: rep, like a standing one) and for a real knee extension's extending leg (2 refused, which has
+#: the lagging warning already); next highest 2 refused beside 6 counted.
 OUT_OF_POSITION_SWINGS_WARN = 2
+
+
+def refused_legs(swings_out_of_position: dict[str, int], counted: dict[str, int]) -> list[str]:
+    """The legs with at least :data:`OUT_OF_POSITION_SWINGS_WARN` rep-like swings refused by
+    the gate and more of them than counted reps."""
+    return [leg for leg in LEGS
+            if swings_out_of_position.get(leg, 0) >= OUT_OF_POSITION_SWINGS_WARN
+            and swings_out_of_position.get(leg, 0) > counted.get(leg, 0)]
 
 
 def out_of_position_warnings(swings_out_of_position: dict[str, int], counted: dict[str, int],
                              seen_legs: list[str]) -> list[str]:
-    """One warning per seen leg whose rep-like swings were mostly refused by the gate (the
-    leg kept leaving the position during them): its count is short and nothing else says
-    so when the time in position alone does not look lagging (:func:`lagging_warnings`)."""
-    out = []
-    for leg in LEGS:
-        n = swings_out_of_position.get(leg, 0)
-        if leg in seen_legs and n >= OUT_OF_POSITION_SWINGS_WARN and n > counted.get(leg, 0):
-            out.append(f"{leg} leg: {n} rep-like swings were not counted because the leg was not "
-                       f"in the exercise position during them; {LAGGING_ADVICE}")
-    return out
+    """One warning per seen leg of :func:`refused_legs` (the leg kept leaving the position
+    during its swings): its count is short and nothing else says so when the time in position
+    alone does not look lagging (:func:`lagging_warnings`)."""
+    return [f"{leg} leg: {swings_out_of_position[leg]} rep-like swings were not counted because "
+            f"the leg was not in the exercise position during them; {LAGGING_ADVICE}"
+            for leg in refused_legs(swings_out_of_position, counted) if leg in seen_legs]
 
 
 def leg_setup_advice(gate: object, t_s: float, seen: tuple[bool, bool],
@@ -358,12 +363,11 @@ def leg_setup_advice(gate: object, t_s: float, seen: tuple[bool, bool],
     if intervals is None or is_inside is None:
         return None
     so_far = {leg: sum(b - a for a, b in intervals(leg)) for leg in LEGS}
-    refused = [leg for leg in LEGS if out_of_position_warnings(
-        swings_out_of_position or {}, counted or {}, [leg])]
+    flagged = set(lagging_legs(so_far)) | set(refused_legs(swings_out_of_position or {},
+                                                           counted or {}))
     for leg in LEGS:
-        if leg in lagging_legs(so_far) or leg in refused:
-            if seen[LEGS.index(leg)] and not is_inside(leg, t_s):
-                return lagging_leg_advice(leg)
+        if leg in flagged and seen[LEGS.index(leg)] and not is_inside(leg, t_s):
+            return lagging_leg_advice(leg)
     return None
 
 

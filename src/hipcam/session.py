@@ -69,8 +69,9 @@ ECHO_VIEW_DEG = 45.0
 ECHO_RATIO = 1.4
 ECHO_WINDOW_S = 0.5
 #: From any view (the front too), a rep this many times smaller than the other leg's swing at
-#: the same moment is its echo (seen from 30-37° aside and 1.5 m up, the model swung a resting
-#: leg 8-9° with the other's 48° reps: 5.2-5.7 times; no real rep in the data comes near).
+#: the same moment is its echo: seen 20-40° aside from 1.4-1.7 m up, the model swings a resting
+#: leg 6-14° with the other's 45-50° reps (3.6-8.5 times on renders), while two legs really
+#: swinging together 2.5:1-3:1 read 1.95-2.4 (docs/accuracy.md).
 ECHO_RATIO_ANY_VIEW = 3.3
 #: A rep is a posture echo (:meth:`SessionAnalyzer._is_posture_echo`) when, within this margin
 #: of it, the other leg failed the position checks for this long ...
@@ -308,7 +309,7 @@ def _longest_run(checks: array, passing: bool) -> int:
     best = run = 0
     for c in checks:
         if math.isfinite(c):
-            run = run + 1 if (c >= 0.5) == passing else 0
+            run = run + 1 if (c >= position.HOLD) == passing else 0
             best = max(best, run)
     return best
 
