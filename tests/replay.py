@@ -47,6 +47,9 @@ SIDE_VIEWS = {
     # the same from the held-out grid, a slim body: her level thighs read 29-40° from "down",
     # like walking; the gate takes them as level because they look short in the picture
     "front_high_slim": "grid900_az+0_near_slim_female_h1.4",
+    # the far (right) leg exercises hidden 75° aside, camera at knee height: the model swings the
+    # resting near leg's side-view reading 13-14° with it while that foot stays still in the picture
+    "side_az75_far_behind": "grid_az-75_far_heavy_male_h0.6",
 }
 
 #: Look-alike renders of ``benchmarks/lookalikes.py`` (posed by the real model): name -> scenario.

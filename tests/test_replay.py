@@ -202,6 +202,19 @@ def test_hidden_far_leg_is_reported_not_visible():
     assert hidden_s > 0.5 * (an.t_s[-1] - an.t_s[0])  # reported as "not visible" stretches
 
 
+def test_a_side_view_swing_the_picture_does_not_show_is_not_a_rep(monkeypatch):
+    """75° aside, the far leg's 4 reps hidden behind the near one: the model moves the resting
+    near leg's side-view (3D) reading 13-14° with each of them, but that foot stays still in the
+    picture (0.02-0.03 shin lengths): no rep (``SessionAnalyzer._is_unseen_swing``)."""
+    import hipcam.session
+
+    an, truth, moving, resting = _side("side_az75_far_behind")
+    assert an.leg_result(moving).seen_fraction < 0.5 and an.reps(moving) == []
+    assert an.reps(resting) == []
+    monkeypatch.setattr(hipcam.session, "MIN_SIDE_PICTURE_SWING", 0.0)
+    assert len(replay.replay("side_az75_far_behind").reps(resting)) >= 3
+
+
 # -- awkward videos: cropped, occluded, blank stretches ----------------------------------------------
 @pytest.mark.parametrize("name", sorted(replay.AWKWARD))
 def test_awkward_videos_live_events_equal_the_offline_result(name):

@@ -86,6 +86,13 @@ SIDE_GAIN = 5.0
 #: noise, and its coupling to the other leg's swing, reach ~10° there. Blends with the image
 #: weight: no minimum beyond the detector's own where the image is trusted.
 MIN_ROM_3D_DEG = 12.0
+#: ... and the foot must move in the picture at least this much (shin lengths, the biggest
+#: excursion of the ankle about the knee: :meth:`SessionAnalyzer._picture_swing`), also blended
+#: with the image weight: a real rotation moves the foot in the picture even edge-on (it rises
+#: by ``1 - cos θ``: 0.09-0.18 for 25-35°). On the camera grids the model's side-view reading
+#: swung the *resting* leg 12-21° while its foot moved 0.017-0.04 (the other leg exercising
+#: behind it), real reps' feet 0.043-0.44 (docs/accuracy.md).
+MIN_SIDE_PICTURE_SWING = 0.035
 #: The knee-extension check (:meth:`SessionAnalyzer._is_knee_extension`) applies to a leg whose
 #: knee the model places at least this much nearer the camera than the other knee (m; the near
 #: leg from 30-60° aside reads 0.12-0.31 m on the camera grid, the far one -0.12 to -0.31)...
@@ -596,13 +603,15 @@ class SessionAnalyzer:
     def _accepts(self, leg: str, rep: Rep, t_s: float) -> bool:
         """Whether a finished rep counts: the gate's verdict (see
         :meth:`hipcam.position.PositionGate.accepts`), and not an echo of the other leg's swing
-        (:meth:`_is_echo`)."""
+        or posture (:meth:`_is_echo`, :meth:`_is_posture_echo`), a side-view swing the picture
+        does not show (:meth:`_is_unseen_swing`) or a knee extension
+        (:meth:`_is_knee_extension`)."""
         accepts = getattr(self.gate, "accepts", None)
         if accepts is not None and not accepts(leg, rep.start_s, t_s):
             self._legs[leg].swings_out_of_position += 1
             return False
         return (not self._is_echo(leg, rep) and not self._is_posture_echo(leg, rep)
-                and not self._is_knee_extension(leg, rep))
+                and not self._is_unseen_swing(leg, rep) and not self._is_knee_extension(leg, rep))
 
     def _is_posture_echo(self, leg: str, rep: Rep) -> bool:
         """A rep during which the *other* leg, seen, failed the position checks (a stretch of
@@ -623,31 +632,20 @@ class SessionAnalyzer:
                 and _longest_run(other.checks[max(rep.start_index - recent, 0):end],
                                  passing=True) >= need)
 
-    def _is_knee_extension(self, leg: str, rep: Rep) -> bool:
-        """Seen from aside, the near leg's foot swinging forward (a seated knee extension) moves
-        across the picture like a rotation toward the other leg; with the camera above the knees
-        it moves *down* the picture where a rotation moves it up (:func:`hipcam.angles.swing_fit`).
-        A rep of the leg nearer the camera (:data:`NEAR_KNEE_LEAD_M`), seen from at most
-        :data:`EXTENSION_CHECK_MAX_YAW_DEG` aside, whose biggest image excursion from its resting
-        shin (the last :data:`SWING_REST_S` before the rep) fits an extension
-        (:data:`EXTENSION_FIT_BELOW`) where the two are well apart
-        (:data:`EXTENSION_MIN_SEPARATION`), is not counted. Where the picture cannot tell (in
-        front, a camera at knee height) it counts."""
+    def _picture_swing(self, leg: str, rep: Rep) -> tuple[float, float]:
+        """``(across, up)``: the biggest excursion of the ankle about the knee in the picture
+        during ``rep``, from the leg's resting shin (the last :data:`SWING_REST_S` before it), in
+        resting shin lengths (:func:`hipcam.angles.swing_in_picture`); NaN when the picture has
+        no resting shin or nothing during the rep."""
         s = self._legs[leg]
         a2 = self.raw_2d[leg]
         lo = max(rep.start_index - int(round(SWING_REST_S * self.fs_hz)), 0)
         hi = min(rep.end_index + 1, len(s.shin_length))
-        if hi - rep.start_index < 2 or rep.start_index - lo < 1:
-            return False
         rest = [(a, n) for a, n in zip(a2[lo : rep.start_index + 1],
                                        s.shin_length[lo : rep.start_index + 1], strict=True)
                 if math.isfinite(a) and math.isfinite(n) and n > 0]
-        lead = [x for x in s.knee_lead[lo : rep.start_index + 1] if math.isfinite(x)]
-        if not rest or not lead or statistics.median(lead) < NEAR_KNEE_LEAD_M:
-            return False
-        yaw, tilt = s.thigh_yaw[rep.start_index], s.knee_tilt[rep.start_index]
-        if not yaw <= EXTENSION_CHECK_MAX_YAW_DEG:  # NaN: unknown view
-            return False
+        if hi - rep.start_index < 2 or not rest:
+            return math.nan, math.nan
         a0 = statistics.median(a for a, _ in rest)
         n0 = statistics.median(n for _, n in rest)
         best, across, up = -1.0, math.nan, math.nan
@@ -656,6 +654,39 @@ class SessionAnalyzer:
                 x, y = angles.swing_in_picture(a, n, a0, n0)
                 if math.hypot(x, y) > best:  # the biggest excursion
                     best, across, up = math.hypot(x, y), x, y
+        return across, up
+
+    def _is_unseen_swing(self, leg: str, rep: Rep) -> bool:
+        """A rep read (partly) from the 3D side-view rotation whose foot hardly moved in the
+        picture (below :data:`MIN_SIDE_PICTURE_SWING`, scaled by how little the image is
+        trusted) is the model's depth guess moving, not the leg: seen edge-on the model swings a
+        resting near leg's 3D reading with the far leg exercising behind it."""
+        need = MIN_SIDE_PICTURE_SWING * (1.0 - self._legs[leg].image_weight[rep.peak_index])
+        if need <= 0.0:
+            return False
+        across, up = self._picture_swing(leg, rep)
+        return math.hypot(across, up) < need  # NaN (no picture to judge by): False
+
+    def _is_knee_extension(self, leg: str, rep: Rep) -> bool:
+        """Seen from aside, the near leg's foot swinging forward (a seated knee extension) moves
+        across the picture like a rotation toward the other leg; with the camera above the knees
+        it moves *down* the picture where a rotation moves it up (:func:`hipcam.angles.swing_fit`).
+        A rep of the leg nearer the camera (:data:`NEAR_KNEE_LEAD_M`), seen from at most
+        :data:`EXTENSION_CHECK_MAX_YAW_DEG` aside, whose biggest image excursion from its resting
+        shin (:meth:`_picture_swing`) fits an extension (:data:`EXTENSION_FIT_BELOW`) where the
+        two are well apart (:data:`EXTENSION_MIN_SEPARATION`), is not counted. Where the picture
+        cannot tell (in front, a camera at knee height) it counts."""
+        s = self._legs[leg]
+        lo = max(rep.start_index - int(round(SWING_REST_S * self.fs_hz)), 0)
+        if rep.start_index - lo < 1:
+            return False
+        lead = [x for x in s.knee_lead[lo : rep.start_index + 1] if math.isfinite(x)]
+        if not lead or statistics.median(lead) < NEAR_KNEE_LEAD_M:
+            return False
+        yaw, tilt = s.thigh_yaw[rep.start_index], s.knee_tilt[rep.start_index]
+        if not yaw <= EXTENSION_CHECK_MAX_YAW_DEG:  # NaN: unknown view
+            return False
+        across, up = self._picture_swing(leg, rep)
         fit, separation = angles.swing_fit(across, up, yaw, tilt)
         return separation >= EXTENSION_MIN_SEPARATION and fit < EXTENSION_FIT_BELOW
 
