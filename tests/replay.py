@@ -50,6 +50,9 @@ SIDE_VIEWS = {
     # the far (right) leg exercises hidden 75° aside, camera at knee height: the model swings the
     # resting near leg's side-view reading 13-14° with it while that foot stays still in the picture
     "side_az75_far_behind": "grid_az-75_far_heavy_male_h0.6",
+    # the far (right) leg exercises 75° aside, camera 1.4 m up: the model calls it seen (100% of
+    # frames) but reads its reps too small to count (0 of 4): seen edge-on behind the left leg
+    "side_az75_far_seen": "grid_az-75_far_average_h1.4",
 }
 
 #: Look-alike renders of ``benchmarks/lookalikes.py`` (posed by the real model): name -> scenario.

@@ -39,7 +39,14 @@ from hipcam.position import (
     out_of_position_warnings,
 )
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
-from hipcam.session import LEGS, MIN_RELIABLE_RATE_HZ, ROM_NOTE_3D, LegResult, SessionAnalyzer
+from hipcam.session import (
+    LEGS,
+    MIN_RELIABLE_RATE_HZ,
+    ROM_NOTE_3D,
+    LegResult,
+    SessionAnalyzer,
+    edge_on_warning,
+)
 from hipcam.stages import BackgroundStage
 
 SCHEMA = "hipcam.analysis/1"
@@ -229,6 +236,8 @@ def finish_analysis(
                 warnings.append(f"{leg} lower leg (knee and ankle) {what}: keep both feet in the "
                                 f"picture; {leg} counts cover only what was seen")
             continue
+        if legs[leg].behind_other_leg:
+            warnings.append(edge_on_warning(leg, legs[leg].view_yaw_deg))
         if cut[leg] >= FOOT_CUT_WARN_FRACTION:
             warnings.append(foot_cut_warning(leg, cut[leg]))
         if legs[leg].reps and legs[leg].rom_approximate:

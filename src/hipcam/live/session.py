@@ -36,7 +36,7 @@ from hipcam.position import (
     setup_advice,
 )
 from hipcam.reps import longest_set
-from hipcam.session import LEGS, RepEvent, SessionAnalyzer, SetEndEvent
+from hipcam.session import LEGS, RepEvent, SessionAnalyzer, SetEndEvent, edge_on_advice
 from hipcam.storage import SessionStore, StoredRep
 
 Emit = Callable[[dict], None]
@@ -46,6 +46,9 @@ COUNTDOWN_S = 2.0
 #: The per-leg position banner (:func:`hipcam.position.leg_setup_advice`) appears or goes only
 #: once its new state has held this long.
 LEG_BANNER_HOLD_S = 1.0
+#: How often (s of video) the tracker asks whether a leg is seen edge-on behind the other
+#: (:meth:`hipcam.session.SessionAnalyzer.behind_other_leg`, a median over the session so far).
+EDGE_ON_CHECK_S = 1.0
 
 
 @dataclass
@@ -99,7 +102,9 @@ class LiveTracker:
         self._held: list[tuple[float, PoseSample | None]] = []
         self._warned: set[str] = set()
         #: the position advice this tracker may show (cleared from the banner once it no longer holds)
-        self._position_advice = {NOT_IN_POSITION} | {lagging_leg_advice(leg) for leg in LEGS}
+        self._position_advice = ({NOT_IN_POSITION} | {lagging_leg_advice(leg) for leg in LEGS}
+                                 | {edge_on_advice(leg) for leg in LEGS})
+        self._behind: tuple[float, str | None] = (-math.inf, None)  # last check, leg edge-on
         self._leg_advice: tuple[str | None, float] = (None, 0.0)  # newest per-leg advice, since
         self._leg_advice_shown: str | None = None
         self._stored_reps: list[tuple] = []
@@ -165,6 +170,10 @@ class LiveTracker:
         leg_advice = None if advice is not None else leg_setup_advice(
             an.gate, t_s, an.seen_now, {leg: an.swings_out_of_position(leg) for leg in LEGS},
             {leg: len(an.reps(leg)) for leg in LEGS})
+        if t_s - self._behind[0] >= EDGE_ON_CHECK_S:  # a leg seen edge-on behind the other?
+            self._behind = (t_s, next((leg for leg in LEGS if an.behind_other_leg(leg)), None))
+        if advice is None and leg_advice is None and self._behind[1] is not None:
+            leg_advice = edge_on_advice(self._behind[1])
         if leg_advice != self._leg_advice[0]:
             self._leg_advice = (leg_advice, t_s)
         if t_s - self._leg_advice[1] >= LEG_BANNER_HOLD_S:
