@@ -50,8 +50,37 @@ class _Interrupted(Exception):
     pass
 
 
-def _raise_interrupted(signum: int, frame: object) -> None:  # pragma: no cover - signal path
+def _raise_interrupted(signum: int, frame: object) -> None:
+    """The SIGINT / SIGTERM handler: ``KeyboardInterrupt`` — but never inside a finalizer.
+
+    Raised in a ``__del__`` (MediaPipe frees an image's native memory in one, every frame), an
+    exception cannot propagate: Python prints ``Exception ignored in ...`` with a traceback and
+    the run *goes on*. So while a ``__del__`` is running the signal is delivered again a moment
+    later (``_thread.interrupt_main`` from a timer thread), where it ends the run as usual: one
+    line, exit 130, what was finished kept.
+    """
+    f = frame
+    while f is not None:
+        if getattr(getattr(f, "f_code", None), "co_name", "") == "__del__":
+            import _thread
+            import threading
+
+            threading.Timer(INTERRUPT_RETRY_S, _thread.interrupt_main, (signum,)).start()
+            return
+        f = getattr(f, "f_back", None)
     raise KeyboardInterrupt
+
+
+#: How soon an interrupt that arrived inside a finalizer is delivered again (s).
+INTERRUPT_RETRY_S = 0.01
+
+
+def install_interrupt_handlers() -> None:
+    """SIGTERM, and SIGINT unless it is ignored (a background job), raise ``KeyboardInterrupt``
+    outside finalizers (:func:`_raise_interrupted`)."""
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _raise_interrupted)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -100,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
-    signal.signal(signal.SIGTERM, _raise_interrupted)
+    install_interrupt_handlers()
     try:
         return int(args._run(args) or 0)
     except HipcamError as exc:
