@@ -163,6 +163,24 @@ def test_near_leg_counted_from_the_side_resting_leg_silent(name):
         assert 0.5 * np.mean(amps) < np.mean(roms) < 1.5 * np.mean(amps)
 
 
+def test_reps_read_from_the_side_view_estimate_get_no_smoothness_score(monkeypatch):
+    """90° aside the reps are read from the model's 3D pose, whose score means nothing (smooth
+    rendered reps there were flagged jerky 48 times in 350): no score, said once, in every
+    output; from the front every rep is scored."""
+    import hipcam.session
+
+    an, truth, moving, resting = _side("side_az90_near")
+    res = an.leg_result(moving)
+    assert res.reps and res.unscored_reps == len(res.reps) and res.jerky_reps == 0
+    assert res.to_dict()["smoothness_score"] is None
+    assert all(r["smoothness_score"] is None for r in res.to_dict()["reps_detail"])
+    said = [w for w in _finished_analysis("side_az90_near").warnings if "smoothness not scored" in w]
+    assert len(said) == 1 and said[0].startswith(f"{moving} smoothness not scored for ")
+    assert replay.replay("both_legs").leg_result("left").unscored_reps == 0
+    monkeypatch.setattr(hipcam.session, "SMOOTHNESS_MIN_IMAGE_WEIGHT", 0.0)
+    assert replay.replay("side_az90_near").leg_result(moving).unscored_reps == 0
+
+
 def test_camera_high_in_front_is_in_position_and_counted():
     # a laptop on a high table in front of the bed (1.4 m, ~18° down): the model's world
     # landmarks put the level thigh only ~48-61° from "down" (depth compression), which the

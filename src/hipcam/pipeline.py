@@ -243,6 +243,11 @@ def finish_analysis(
         if legs[leg].reps and legs[leg].rom_approximate:
             warnings.append(f"{leg} range of motion approximate: camera about "
                             f"{legs[leg].view_yaw_deg:.0f}° to the side ({ROM_NOTE_3D})")
+            if legs[leg].unscored_reps:
+                warnings.append(f"{leg} smoothness not scored for {legs[leg].unscored_reps} of "
+                                f"{len(legs[leg].reps)} reps: seen from about "
+                                f"{legs[leg].view_yaw_deg:.0f}° aside, where the 3D pose cannot "
+                                f"judge it (up to 45° aside it can)")
         long_gaps = [g for g in legs[leg].gaps if g[1] - g[0] >= 1.0]
         if long_gaps and len(long_gaps) < 50:
             total_s = sum(b - a for a, b in long_gaps)

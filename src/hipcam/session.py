@@ -93,6 +93,12 @@ MIN_ROM_3D_DEG = 12.0
 #: swung the *resting* leg 12-21° while its foot moved 0.017-0.04 (the other leg exercising
 #: behind it), real reps' feet 0.043-0.44 (docs/accuracy.md).
 MIN_SIDE_PICTURE_SWING = 0.035
+#: A rep read mostly from the 3D side-view estimate (image weight at its peak below this) gets
+#: no smoothness score: on the camera grids (five seeds, 2026-12-03) such reps, all smooth
+#: (raised-cosine swings), scored 0-100 — 48 of 350 flagged jerky, 122 under 70 — where reps
+#: read from the picture were never flagged (0 of 889, median 95), and on a render 90° aside
+#: reps of jerk level 0.5 scored 60-63, not jerky. The score means nothing there either way.
+SMOOTHNESS_MIN_IMAGE_WEIGHT = 0.5
 #: The knee-extension check (:meth:`SessionAnalyzer._is_knee_extension`) applies to a leg whose
 #: knee the model places at least this much nearer the camera than the other knee (m; the near
 #: leg from 30-60° aside reads 0.12-0.31 m on the camera grid, the far one -0.12 to -0.31)...
@@ -217,6 +223,11 @@ class LegResult:
         return sum(r.jerky for r in self.reps)
 
     @property
+    def unscored_reps(self) -> int:
+        """Reps without a smoothness score (read from the side-view estimate, or degenerate)."""
+        return sum(not math.isfinite(r.smoothness_score) for r in self.reps)
+
+    @property
     def mean_rom_deg(self) -> float:
         return float(np.mean([r.rep.peak_deg for r in self.reps])) if self.reps else float("nan")
 
@@ -239,6 +250,7 @@ class LegResult:
             "sets": sets,
             "smoothness_score": _r(self.smoothness_score, 1),
             "jerky_reps": self.jerky_reps,
+            "unscored_reps": self.unscored_reps,
             "mean_rom_deg": _r(self.mean_rom_deg, 2),
             "angle_method": self.method,
             "view_yaw_deg": _r(self.view_yaw_deg, 1),
@@ -763,7 +775,10 @@ class SessionAnalyzer:
 
     def _score(self, s: _LegStream, rep: Rep) -> RepResult:
         """Smoothness of a finished rep (:mod:`hipcam.rep_smoothness`), with the pose-noise
-        floor measured on this leg's resting stretches before the rep."""
+        floor measured on this leg's resting stretches before the rep; NaN (not scored) for a
+        rep read mostly from the 3D side-view estimate (:data:`SMOOTHNESS_MIN_IMAGE_WEIGHT`)."""
+        if s.image_weight[rep.peak_index] < SMOOTHNESS_MIN_IMAGE_WEIGHT:  # not measurable
+            return RepResult(rep, math.nan, math.nan, math.nan, math.nan, math.nan)
         rest_rel = np.subtract(s.filtered, s.rest)
         noise = leg_noise_floor(s.raw, rest_rel, self.fs_hz, [r.rep for r in s.reps],
                                 rep.start_index - self._pad)
