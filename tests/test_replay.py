@@ -420,6 +420,27 @@ def _finished_analysis(name: str):
                            ReadStats(decoded=n, last_index=n - 1), "model")
 
 
+def test_live_edge_on_banner_goes_once_the_camera_is_moved_to_the_front():
+    """The live banner judges the last ``EDGE_ON_LIVE_WINDOW_S``: 40 s filmed 75° aside (the far
+    leg edge-on; a 10 s recording four times) then 20 s from the front — the banner shows during
+    the first and is gone by the end of the second (a whole-session median would keep it)."""
+    from hipcam.live.session import LiveTracker
+    from hipcam.session import edge_on_advice
+
+    side, fs = replay.load_series("side_az75_far_seen")
+    front, _ = replay.load_series("one_leg_smooth")
+    tracker = LiveTracker(fs, 100, 3.0, lambda event: None)
+    t0 = 0.0
+    for _ in range(4):
+        for i in range(len(side)):
+            tracker.observe(t0 + float(side.t_s[i]), side.sample(i))
+        t0 += float(side.t_s[-1]) + 1.0 / fs
+    assert tracker.guidance == [edge_on_advice("right")]
+    for i in range(len(front)):
+        tracker.observe(t0 + float(front.t_s[i]), front.sample(i))
+    assert edge_on_advice("right") not in tracker.guidance
+
+
 def test_analyse_warns_about_the_steep_camera_and_the_cut_foot_and_not_elsewhere():
     """The warnings as ``analyse`` writes them (the pipeline's own call, real-model landmarks)."""
     from hipcam.angles import foot_cut_warning

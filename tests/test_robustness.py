@@ -399,37 +399,50 @@ def test_atomic_write_disk_full_leaves_nothing(tmp_path: Path, monkeypatch: pyte
 
 
 _FINALIZER_INTERRUPT = """
-import os, signal, sys, time
+import os, signal, sys, threading, time
 from hipcam import cli
 if sys.argv[2] == "handlers":
     cli.install_interrupt_handlers()
 class Image:  # like MediaPipe's: its native memory is freed in __del__
     def __del__(self):
         os.kill(os.getpid(), getattr(signal, sys.argv[1]))  # Ctrl-C lands in the finalizer
+        if sys.argv[3] == "hangs":
+            time.sleep(5.0)
         sum(range(100000))
+t0 = time.monotonic()
 try:
     image = Image()
     del image
-    time.sleep(1.0)
+    threading.Event().wait(5.0)  # a blocking wait, like the frame queue's
     print("went on")
 except KeyboardInterrupt:
-    print("interrupted")
+    print(f"interrupted after {time.monotonic() - t0:.2f} s")
 """
+
+
+def _finalizer_run(sig: str, handlers: str, finalizer: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", _FINALIZER_INTERRUPT, sig, handlers, finalizer],
+                          capture_output=True, text=True, timeout=60,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_an_interrupt_that_lands_in_a_finalizer_still_stops_the_run(sig: str) -> None:
     """Python cannot raise out of a ``__del__``: Ctrl-C arriving in one (MediaPipe frees each
     frame's image in one) printed ``Exception ignored in ...`` with a traceback and the run went
-    on. hipcam's handler delivers it again once the finalizer is done (``cli._raise_interrupted``).
-    Without the handler the same script shows the defect (SIGINT; SIGTERM would kill it)."""
-    run = [sys.executable, "-c", _FINALIZER_INTERRUPT, sig]
-    done = subprocess.run([*run, "handlers"], capture_output=True, text=True, timeout=60,
-                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    assert done.stdout.strip() == "interrupted" and "Exception ignored" not in done.stderr, done
+    on. hipcam's handler sends it again once the finalizer is done — a real signal, so a blocking
+    wait wakes at once — and breaks out of a finalizer that hangs after half a second
+    (``cli._raise_interrupted``). Without the handler the same script shows the defect (SIGINT;
+    SIGTERM would kill it)."""
+    done = _finalizer_run(sig, "handlers", "returns")
+    said = done.stdout.strip()
+    assert said.startswith("interrupted after ") and "Exception ignored" not in done.stderr, done
+    assert float(said.split()[2]) < 0.5, said  # not after the 5 s wait
+    hung = _finalizer_run(sig, "handlers", "hangs")
+    said = hung.stdout.strip()
+    assert said.startswith("interrupted after ") and float(said.split()[2]) < 2.0, hung
     if sig == "SIGINT":
-        bare = subprocess.run([*run, "none"], capture_output=True, text=True, timeout=60,
-                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        bare = _finalizer_run(sig, "none", "returns")
         assert bare.stdout.strip() == "went on" and "Exception ignored" in bare.stderr, bare
 
 

@@ -12,6 +12,8 @@ import io
 import os
 import signal
 import sys
+import threading
+import time
 from typing import NoReturn
 
 from hipcam import __version__
@@ -50,36 +52,71 @@ class _Interrupted(Exception):
     pass
 
 
-def _raise_interrupted(signum: int, frame: object) -> None:
-    """The SIGINT / SIGTERM handler: ``KeyboardInterrupt`` — but never inside a finalizer.
+#: An interrupt that arrives while a finalizer runs is re-sent this soon (s) ...
+INTERRUPT_RETRY_S = 0.01
+#: ... and raised even inside one once it has waited this long (a finalizer that hangs must not
+#: make the run unstoppable; the retry still follows).
+INTERRUPT_DEFER_MAX_S = 0.5
+_deferred_since: float | None = None  # when the pending interrupt was first deferred
+_retry: threading.Timer | None = None  # the one pending re-send
 
-    Raised in a ``__del__`` (MediaPipe frees an image's native memory in one, every frame), an
-    exception cannot propagate: Python prints ``Exception ignored in ...`` with a traceback and
-    the run *goes on*. So while a ``__del__`` is running the signal is delivered again a moment
-    later (``_thread.interrupt_main`` from a timer thread), where it ends the run as usual: one
-    line, exit 130, what was finished kept.
-    """
+
+def _in_finalizer(frame: object) -> bool:
+    """Whether ``frame`` or a caller of it is a ``__del__``."""
     f = frame
     while f is not None:
         if getattr(getattr(f, "f_code", None), "co_name", "") == "__del__":
-            import _thread
-            import threading
-
-            threading.Timer(INTERRUPT_RETRY_S, _thread.interrupt_main, (signum,)).start()
-            return
+            return True
         f = getattr(f, "f_back", None)
+    return False
+
+
+def _resend(signum: int) -> None:
+    """Send ``signum`` to the main thread again: a real signal, so it also wakes a blocking wait
+    (``_thread.interrupt_main`` would only set a flag)."""
+    global _retry
+    _retry = None
+    signal.pthread_kill(threading.main_thread().ident or 0, signum)
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    """The SIGINT / SIGTERM handler: ``KeyboardInterrupt`` — but not inside a finalizer.
+
+    Raised in a ``__del__`` (MediaPipe frees an image's native memory in one, every frame), an
+    exception cannot propagate: Python prints ``Exception ignored in ...`` with a traceback and
+    the run *goes on*. So while a ``__del__`` is running the signal is sent again
+    :data:`INTERRUPT_RETRY_S` later (one re-send pending at a time; a second press adds none),
+    where it ends the run as usual: one line, exit 130, what was finished kept. A finalizer still
+    running after :data:`INTERRUPT_DEFER_MAX_S` is broken out of (the re-send follows).
+    """
+    global _deferred_since, _retry
+    now = time.monotonic()
+    if _in_finalizer(frame):
+        if _deferred_since is None:
+            _deferred_since = now
+        if _retry is None:
+            _retry = threading.Timer(INTERRUPT_RETRY_S, _resend, (signum,))
+            _retry.daemon = True
+            _retry.start()
+        if now - _deferred_since < INTERRUPT_DEFER_MAX_S:
+            return
+    else:
+        _deferred_since = None
+        if _retry is not None:  # raised now: a pending re-send would interrupt the cleanup
+            _retry.cancel()
+            _retry = None
     raise KeyboardInterrupt
 
 
-#: How soon an interrupt that arrived inside a finalizer is delivered again (s).
-INTERRUPT_RETRY_S = 0.01
-
-
-def install_interrupt_handlers() -> None:
-    """SIGTERM, and SIGINT unless it is ignored (a background job), raise ``KeyboardInterrupt``
-    outside finalizers (:func:`_raise_interrupted`)."""
+def install_interrupt_handlers(force_sigint: bool = False) -> None:
+    """SIGTERM and SIGINT raise ``KeyboardInterrupt`` outside finalizers
+    (:func:`_raise_interrupted`). SIGINT is left alone where it is ignored (a background job),
+    unless ``force_sigint`` (``hipcam live``: a session must stop, and save, on it). A no-op off
+    the main thread (signals can only be handled there)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
     signal.signal(signal.SIGTERM, _raise_interrupted)
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+    if force_sigint or signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signal.signal(signal.SIGINT, _raise_interrupted)
 
 

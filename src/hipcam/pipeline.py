@@ -43,6 +43,7 @@ from hipcam.session import (
     LEGS,
     MIN_RELIABLE_RATE_HZ,
     ROM_NOTE_3D,
+    SEEN_LEG_MIN_FRACTION,
     LegResult,
     SessionAnalyzer,
     edge_on_warning,
@@ -51,7 +52,7 @@ from hipcam.stages import BackgroundStage
 
 SCHEMA = "hipcam.analysis/1"
 #: Fewer detected frames than this fraction produces a warning.
-LOW_DETECTION_FRACTION = 0.8
+LOW_DETECTION_FRACTION = SEEN_LEG_MIN_FRACTION  # the same fraction for a leg's frames
 #: From this camera yaw on (degrees) a leg that is not seen is taken as hidden by the other leg.
 SIDE_VIEW_DEG = 60.0
 #: A file that ends this many frames (and this fraction) before its header says is "cut off".

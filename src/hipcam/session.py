@@ -103,13 +103,6 @@ SMOOTHNESS_MIN_IMAGE_WEIGHT = 0.5
 #: knee the model places at least this much nearer the camera than the other knee (m; the near
 #: leg from 30-60° aside reads 0.12-0.31 m on the camera grid, the far one -0.12 to -0.31)...
 NEAR_KNEE_LEAD_M = 0.05
-#: A leg whose knee the model places behind the other (by :data:`NEAR_KNEE_LEAD_M`), seen from
-#: this far aside (deg, the session's median view of it), is seen edge-on behind the other leg:
-#: the model mostly guesses it. On four camera grids (352 cells) such far legs that exercised
-#: were counted exactly in 6 of 19 cells (0-1 of 4 reps in the others), resting ones got 1-4
-#: phantom reps in 5 of 21; far legs 60° aside read 52-67°, 75-90° aside 73-89°
-#: (:attr:`LegResult.behind_other_leg`; ``analyse`` says so).
-EDGE_ON_VIEW_DEG = 70.0
 #: ... seen from at most this far aside (deg; beyond, the picture hardly shows the swing) ...
 EXTENSION_CHECK_MAX_YAW_DEG = 70.0
 #: ... where the picture separates the two movements by at least this much (``up / across``,
@@ -120,6 +113,19 @@ EXTENSION_MIN_SEPARATION = 0.3
 #: the real reps (≥ 0.63) of the camera grid and the look-alike renders, where the two are at
 #: least the separation above apart (docs/accuracy.md).
 EXTENSION_FIT_BELOW = 0.45
+#: A leg whose knee the model places behind the other (by :data:`NEAR_KNEE_LEAD_M`), seen from
+#: this far aside (deg, the session's median view of it), is seen edge-on behind the other leg:
+#: the model mostly guesses it. On four camera grids (352 cells) such far legs that exercised
+#: were counted exactly in 6 of 19 cells (0-1 of 4 reps in the others), resting ones got 1-4
+#: phantom reps in 5 of 21; far legs 60° aside read 52-67°, 75-90° aside 73-89°
+#: (:attr:`LegResult.behind_other_leg`; ``analyse`` says so).
+EDGE_ON_VIEW_DEG = 70.0
+#: ``hipcam live`` judges it on this trailing stretch (s), so the banner goes once the camera has
+#: been moved (``analyse`` judges the whole video) ...
+EDGE_ON_LIVE_WINDOW_S = 30.0
+#: ... and only for a leg seen in at least this fraction of it (of the frames with a person: a
+#: leg seen less is *hidden*, which ``analyse`` says in its own words).
+SEEN_LEG_MIN_FRACTION = 0.8
 #: The resting reference of the swing's direction: the last this-many seconds before the rep.
 SWING_REST_S = 1.0
 # resampled channels: 2D signed angle L, R; 3D angle L, R; camera yaw; in-position flag L, R;
@@ -697,9 +703,16 @@ class SessionAnalyzer:
         """A rep read (partly) from the 3D side-view rotation whose foot hardly moved in the
         picture (below :data:`MIN_SIDE_PICTURE_SWING`, scaled by how little the image is
         trusted) is the model's depth guess moving, not the leg: seen edge-on the model swings a
-        resting near leg's 3D reading with the far leg exercising behind it."""
-        need = MIN_SIDE_PICTURE_SWING * (1.0 - self._legs[leg].image_weight[rep.peak_index])
+        resting near leg's 3D reading with the far leg exercising behind it. A rep the picture
+        saw less than half of is not judged."""
+        s = self._legs[leg]
+        need = MIN_SIDE_PICTURE_SWING * (1.0 - s.image_weight[rep.peak_index])
         if need <= 0.0:
+            return False
+        a2 = self.raw_2d[leg][rep.start_index : rep.end_index + 1]
+        shin = s.shin_length[rep.start_index : rep.end_index + 1]
+        pictured = sum(math.isfinite(a) and math.isfinite(n) for a, n in zip(a2, shin, strict=True))
+        if 2 * pictured < len(a2):  # the picture missed most of the rep: no verdict from it
             return False
         across, up = self._picture_swing(leg, rep)
         return math.hypot(across, up) < need  # NaN (no picture to judge by): False
@@ -847,15 +860,24 @@ class SessionAnalyzer:
                          self.in_position_intervals(leg), s.swings_out_of_position,
                          self.behind_other_leg(leg))
 
-    def behind_other_leg(self, leg: str) -> bool:
-        """Whether ``leg`` is, so far, seen edge-on behind the other leg: its knee the model
-        places at least :data:`NEAR_KNEE_LEAD_M` farther from the camera (median) and the camera
-        at least :data:`EDGE_ON_VIEW_DEG` to its side (median view): its counts are unreliable."""
+    def behind_other_leg(self, leg: str, window_s: float | None = None) -> bool:
+        """Whether ``leg``, seen (:data:`SEEN_LEG_MIN_FRACTION`), is seen edge-on behind the other
+        leg: its knee the model places at least :data:`NEAR_KNEE_LEAD_M` farther from the camera
+        (median) and the camera at least :data:`EDGE_ON_VIEW_DEG` to its side (median view): its
+        counts are unreliable. Over the whole session, or the last ``window_s`` seconds (live)."""
         s = self._legs[leg]
-        views = [v for v in s.view_yaw if math.isfinite(v)]
-        leads = [x for x in s.knee_lead if math.isfinite(x)]
-        return (bool(views) and bool(leads) and float(np.median(views)) >= EDGE_ON_VIEW_DEG
-                and float(np.median(leads)) <= -NEAR_KNEE_LEAD_M)
+        if window_s is None:
+            seen = self.seen_fraction(leg)
+            views, leads = np.array(s.view_yaw), np.array(s.knee_lead)  # copies: they grow
+        else:
+            n = max(int(round(window_s * self.fs_hz)), 1)
+            raw = np.array(s.raw[-n:])
+            seen = float(np.isfinite(raw).mean()) if raw.size else 0.0
+            views, leads = np.array(s.view_yaw[-n:]), np.array(s.knee_lead[-n:])
+        views, leads = views[np.isfinite(views)], leads[np.isfinite(leads)]
+        return bool(seen >= SEEN_LEG_MIN_FRACTION and views.size and leads.size
+                    and np.median(views) >= EDGE_ON_VIEW_DEG
+                    and np.median(leads) <= -NEAR_KNEE_LEAD_M)
 
     def series(self) -> dict[str, np.ndarray]:
         """The per-sample arrays on the analysis grid (for CSV and plots)."""

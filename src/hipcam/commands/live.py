@@ -70,9 +70,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import signal
     from pathlib import Path
 
+    from hipcam.cli import install_interrupt_handlers
     from hipcam.errors import HipcamError
     from hipcam.live.app import LiveConfig, LiveSession
     from hipcam.live.camera import source_kind
@@ -88,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
         raise HipcamError("--calibration must not be negative", 2)
     if not 0.5 <= args.ui_scale <= 3.0:
         raise HipcamError("--ui-scale must be between 0.5 and 3", 2)
-    # a shell starts background jobs with SIGINT ignored; a live session must stop (and save) on it
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # a shell starts background jobs with SIGINT ignored; a live session must stop (and save) on
+    # it, also when it lands in a finalizer (cli._raise_interrupted)
+    install_interrupt_handlers(force_sigint=True)
     if args.no_db:
         db = None
     elif args.db:

@@ -36,7 +36,14 @@ from hipcam.position import (
     setup_advice,
 )
 from hipcam.reps import longest_set
-from hipcam.session import LEGS, RepEvent, SessionAnalyzer, SetEndEvent, edge_on_advice
+from hipcam.session import (
+    EDGE_ON_LIVE_WINDOW_S,
+    LEGS,
+    RepEvent,
+    SessionAnalyzer,
+    SetEndEvent,
+    edge_on_advice,
+)
 from hipcam.storage import SessionStore, StoredRep
 
 Emit = Callable[[dict], None]
@@ -170,10 +177,12 @@ class LiveTracker:
         leg_advice = None if advice is not None else leg_setup_advice(
             an.gate, t_s, an.seen_now, {leg: an.swings_out_of_position(leg) for leg in LEGS},
             {leg: len(an.reps(leg)) for leg in LEGS})
-        if t_s - self._behind[0] >= EDGE_ON_CHECK_S:  # a leg seen edge-on behind the other?
-            self._behind = (t_s, next((leg for leg in LEGS if an.behind_other_leg(leg)), None))
-        if advice is None and leg_advice is None and self._behind[1] is not None:
-            leg_advice = edge_on_advice(self._behind[1])
+        if advice is None and leg_advice is None:  # a leg seen edge-on behind the other?
+            if t_s - self._behind[0] >= EDGE_ON_CHECK_S:  # (the last EDGE_ON_LIVE_WINDOW_S)
+                self._behind = (t_s, next((leg for leg in LEGS if an.behind_other_leg(
+                    leg, EDGE_ON_LIVE_WINDOW_S)), None))
+            if self._behind[1] is not None:
+                leg_advice = edge_on_advice(self._behind[1])
         if leg_advice != self._leg_advice[0]:
             self._leg_advice = (leg_advice, t_s)
         if t_s - self._leg_advice[1] >= LEG_BANNER_HOLD_S:
