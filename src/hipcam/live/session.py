@@ -54,7 +54,8 @@ COUNTDOWN_S = 2.0
 #: once its new state has held this long.
 LEG_BANNER_HOLD_S = 1.0
 #: How often (s of video) the tracker asks whether a leg is seen edge-on behind the other
-#: (:meth:`hipcam.session.SessionAnalyzer.behind_other_leg`, a median over the session so far).
+#: (:meth:`hipcam.session.SessionAnalyzer.behind_other_leg` over the last
+#: :data:`hipcam.session.EDGE_ON_LIVE_WINDOW_S`).
 EDGE_ON_CHECK_S = 1.0
 
 
