@@ -236,13 +236,14 @@ def run_grid(scenarios: dict[str, dict[str, Any]], markdown: bool) -> int:
         roms = [r.rep.peak_deg for r in res.reps]
         rom_err = float(np.mean([abs(a - b) for a, b in zip(roms, amps, strict=False)])) \
             if roms else float("nan")
-        hidden = res.seen_fraction < 0.8
+        hidden = res.seen_fraction < 0.8 or res.behind_other_leg  # reported not visible / edge-on
         ok = len(res.reps) == want or (g["which"] == "far" and hidden and not res.reps)
         row = {"name": name, **g, "got": len(res.reps), "want": want, "phantom": len(res_rest.reps),
                "seen": res.seen_fraction, "rom_err": rom_err, "approx": res.rom_approximate,
                "view": res.view_yaw_deg, "ok": ok, "hidden": hidden}
         rows.append(row)
-        seen = f" (not visible {100 * (1 - res.seen_fraction):.0f}% of the time)" if hidden else ""
+        seen = (f" (not visible {100 * (1 - res.seen_fraction):.0f}% of the time)"
+                if res.seen_fraction < 0.8 else " (edge-on behind the other leg)" if hidden else "")
         print(f"{name:40s} {leg:5s} reps {row['got']}/{want}{seen}"
               f"  resting leg {row['phantom']} phantom  ROM err {_f(rom_err)}°"
               f"{' (approximate)' if row['approx'] else ''}  view {_f(res.view_yaw_deg, '.0f')}°",

@@ -53,6 +53,9 @@ SIDE_VIEWS = {
     # the far (right) leg exercises 75° aside, camera 1.4 m up: the model calls it seen (100% of
     # frames) but reads its reps too small to count (0 of 4): seen edge-on behind the left leg
     "side_az75_far_seen": "grid_az-75_far_average_h1.4",
+    # the near (right) leg exercises 75° aside, 1.4 m up; the resting left leg, seen edge-on
+    # behind it, got 4 phantom reps from the model's guesses (held-out grid 900)
+    "side_az75_far_rests": "grid900_az+75_near_older_h1.4",
 }
 
 #: Look-alike renders of ``benchmarks/lookalikes.py`` (posed by the real model): name -> scenario.

@@ -120,8 +120,10 @@ EXTENSION_FIT_BELOW = 0.45
 #: phantom reps in 5 of 21; far legs 60° aside read 52-67°, 75-90° aside 73-89°
 #: (:attr:`LegResult.behind_other_leg`; ``analyse`` says so).
 EDGE_ON_VIEW_DEG = 70.0
-#: ``hipcam live`` judges it on this trailing stretch (s), so the banner goes once the camera has
-#: been moved (``analyse`` judges the whole video) ...
+#: Such a leg's reps are not counted (like a hidden leg's), judged on this trailing stretch (s):
+#: the same in ``analyse`` and ``live``, and the live banner goes once the camera has been moved
+#: (``analyse``'s warning judges the whole video). On the four grids this vetoed 14 phantom reps
+#: of resting far legs and the 6 far legs counted right by chance ...
 EDGE_ON_LIVE_WINDOW_S = 30.0
 #: ... and only for a leg seen in at least this fraction of it (of the frames with a person: a
 #: leg seen less is *hidden*, which ``analyse`` says in its own words).
@@ -203,7 +205,7 @@ class LegResult:
     in_position: list[tuple[float, float]] = field(default_factory=list)
     #: rep-like swings not counted because the leg was not (long enough) in the position
     swings_out_of_position: int = 0
-    #: seen edge-on behind the other leg (:data:`EDGE_ON_VIEW_DEG`): its counts are unreliable
+    #: seen edge-on behind the other leg (:data:`EDGE_ON_VIEW_DEG`): not counted, like a hidden leg
     behind_other_leg: bool = False
 
     @property
@@ -287,14 +289,14 @@ def edge_on_warning(leg: str, view_yaw_deg: float) -> str:
     """``analyse``'s warning for a leg of :attr:`LegResult.behind_other_leg`."""
     other = LEGS[1 - LEGS.index(leg)]
     return (f"{leg} lower leg seen edge-on behind the {other} leg (camera about "
-            f"{view_yaw_deg:.0f}° to the side): the pose model mostly guesses it, so {leg} counts "
-            f"are unreliable; film from the {leg} side to count it")
+            f"{view_yaw_deg:.0f}° to the side): the pose model mostly guesses it, so it was not "
+            f"counted there; film from the {leg} side to count it")
 
 
 def edge_on_advice(leg: str) -> str:
     """``hipcam live``'s banner for a leg of :meth:`SessionAnalyzer.behind_other_leg` (short:
     read from the bed)."""
-    return (f"{leg} leg seen edge-on behind the other: not reliably counted - move the camera "
+    return (f"{leg} leg seen edge-on behind the other: not counted - move the camera "
             f"toward the front, or to the {leg} side")
 
 
@@ -648,13 +650,15 @@ class SessionAnalyzer:
         :meth:`hipcam.position.PositionGate.accepts`), and not an echo of the other leg's swing
         or posture (:meth:`_is_echo`, :meth:`_is_posture_echo`), a side-view swing the picture
         does not show (:meth:`_is_unseen_swing`) or a knee extension
-        (:meth:`_is_knee_extension`)."""
+        (:meth:`_is_knee_extension`), and the leg not seen edge-on behind the other over the last
+        :data:`EDGE_ON_LIVE_WINDOW_S` (:meth:`behind_other_leg`: the model mostly guesses it)."""
         accepts = getattr(self.gate, "accepts", None)
         if accepts is not None and not accepts(leg, rep.start_s, t_s):
             self._legs[leg].swings_out_of_position += 1
             return False
         return (not self._is_echo(leg, rep) and not self._is_posture_echo(leg, rep)
-                and not self._is_unseen_swing(leg, rep) and not self._is_knee_extension(leg, rep))
+                and not self._is_unseen_swing(leg, rep) and not self._is_knee_extension(leg, rep)
+                and not self.behind_other_leg(leg, EDGE_ON_LIVE_WINDOW_S))
 
     def _is_posture_echo(self, leg: str, rep: Rep) -> bool:
         """A rep during which the *other* leg, seen, failed the position checks (a stretch of
@@ -864,7 +868,8 @@ class SessionAnalyzer:
         """Whether ``leg``, seen (:data:`SEEN_LEG_MIN_FRACTION`), is seen edge-on behind the other
         leg: its knee the model places at least :data:`NEAR_KNEE_LEAD_M` farther from the camera
         (median) and the camera at least :data:`EDGE_ON_VIEW_DEG` to its side (median view): its
-        counts are unreliable. Over the whole session, or the last ``window_s`` seconds (live)."""
+        counts are unreliable, so its reps are not counted. Over the whole session, or the last
+        ``window_s`` seconds (the veto and the live banner)."""
         s = self._legs[leg]
         if window_s is None:
             seen = self.seen_fraction(leg)
