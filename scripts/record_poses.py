@@ -3,9 +3,11 @@ awkward variants, stored small under ``tests/data/poses/`` (see ``tests/replay.p
 
 Usage: python scripts/record_poses.py [NAME ...]     (default: every sample and variant)
 
-Re-run it after changing the pose model, ``sample_videos/`` or the awkward variants; the replay
-tests then pin the analyser against what the model really returns. Prints, per recording, the
-counts found and the rendered truth.
+Re-run it after changing ``sample_videos/`` or the awkward variants; the replay tests then pin
+the analyser against what the model really returns. The tier is recorded with the bundled *full*
+model (each file names its model; the replay calibrates for it), except the ``replay.HEAVY``
+recordings, made with the heavy one. Prints, per recording, the counts found and the rendered
+truth.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 import replay  # noqa: E402  (tests/replay.py: the storage format and the variants)
 
 from hipcam.pipeline import analyse_video  # noqa: E402
+from hipcam.pose import BUNDLED_MODELS  # noqa: E402
 
 #: The held-out camera grid of docs/accuracy.md (``--grid-seed 900 --grid-bodies
 #: slim_female,older``).
@@ -69,9 +72,9 @@ def _pose_rendered(name: str, video: Path, truth_keys: tuple[str, ...]):  # noqa
     as ``tests/data/poses/NAME``; the analysis result."""
     import json
 
-    result = analyse_video(video)
+    result = analyse_video(video, model_path=BUNDLED_MODELS["full"])
     replay.save_series(replay.POSES_DIR / f"{name}.npz", result.pose, result.video.fps,
-                       result.stride)
+                       result.stride, result.model_path)
     truth = json.loads(video.with_suffix(".json").read_text())
     (replay.POSES_DIR / f"{name}.truth.json").write_text(json.dumps(
         {"scenario": truth["scenario"], "truth": {leg: {k: truth["truth"][leg][k] for k in
@@ -105,15 +108,19 @@ def record(name: str, tmp: Path) -> None:
     if name in replay.LOOKALIKES:
         record_lookalike(name)
         return
-    if name in replay.AWKWARD:
-        sample, kind = replay.AWKWARD[name]
+    variant = name
+    if name in replay.HEAVY:
+        variant = replay.HEAVY[name]
+    if variant in replay.AWKWARD:
+        sample, kind = replay.AWKWARD[variant]
         video = tmp / f"{name}.mp4"
         replay.make_awkward_video(replay.SAMPLES_DIR / f"{sample}.mp4", video, kind)
     else:
-        sample, video = name, replay.SAMPLES_DIR / f"{name}.mp4"
-    result = analyse_video(video)
+        sample, video = variant, replay.SAMPLES_DIR / f"{variant}.mp4"
+    result = analyse_video(video, model_path=BUNDLED_MODELS["heavy" if name in replay.HEAVY
+                                                            else "full"])
     dst = replay.POSES_DIR / f"{name}.npz"
-    replay.save_series(dst, result.pose, result.video.fps, result.stride)
+    replay.save_series(dst, result.pose, result.video.fps, result.stride, result.model_path)
     want = replay.truth(sample)["truth"]
     got = {leg: len(result.legs[leg].reps) for leg in ("left", "right")}
     exp = {leg: len(want[leg]["rep_intervals_s"]) for leg in ("left", "right")}
@@ -125,7 +132,7 @@ def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem for p in replay.SAMPLES_DIR.glob("*.mp4")
                            if p.with_suffix(".json").exists()) + sorted(replay.AWKWARD) \
         + sorted(replay.SIDE_VIEWS) + sorted(replay.LOOKALIKES) \
-        + sorted(replay.PLACEMENTS)
+        + sorted(replay.PLACEMENTS) + sorted(replay.HEAVY)
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             record(name, Path(tmp))

@@ -30,11 +30,12 @@ def test_live_equals_analyse_on_awkward_video(name, tmp_path):
     video = tmp_path / f"{name}.mp4"
     replay.make_awkward_video(replay.SAMPLES_DIR / f"{sample}.mp4", video, kind)
     # side by side: the two runs share nothing but the file
+    # the full model, the one the replay tier was recorded with (compared below)
     live = subprocess.Popen(HIPCAM + ["live", "--source", str(video), "--headless", "--no-realtime",
-                                      "--quiet", "--no-db", "--calibration", "0"],
+                                      "--quiet", "--no-db", "--calibration", "0", "--model", "full"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    ana = subprocess.run(HIPCAM + ["analyse", str(video), "--json", "-"], capture_output=True,
-                         text=True, timeout=1500)
+    ana = subprocess.run(HIPCAM + ["analyse", str(video), "--json", "-", "--model", "full"],
+                         capture_output=True, text=True, timeout=1500)
     out, err = live.communicate(timeout=1500)
     assert live.returncode == 0, err
     assert ana.returncode == 0, ana.stderr

@@ -1,4 +1,5 @@
-"""The bundled pose model: checksum, loads with the Tasks API, finds a person in a real frame."""
+"""The bundled pose models: checksums, load with the Tasks API, find a person in a real frame;
+the model variant and its side-view calibration."""
 
 import hashlib
 import re
@@ -12,17 +13,38 @@ from hipcam import pose
 from hipcam.errors import HipcamError
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "pose_landmarker_full.task"
+MODEL = ROOT / "models" / "pose_landmarker_heavy.task"
+BUNDLED = [ROOT / "models" / f"pose_landmarker_{v}.task" for v in ("heavy", "full")]
 
 
-def test_checksum_matches_models_readme():
+@pytest.mark.parametrize("bundle", BUNDLED, ids=lambda p: p.stem)
+def test_checksum_matches_models_readme(bundle):
     readme = (ROOT / "models" / "README.md").read_text()
-    documented = re.search(r"`([0-9a-f]{64})`", readme).group(1)
-    assert hashlib.sha256(MODEL.read_bytes()).hexdigest() == documented
+    documented = re.search(rf"`{bundle.name}`[^\n]*`([0-9a-f]{{64}})`", readme).group(1)
+    assert hashlib.sha256(bundle.read_bytes()).hexdigest() == documented
 
 
-def test_default_model_is_the_bundled_one():
+def test_default_model_is_the_bundled_heavy_one():
     assert pose.default_model_path() == MODEL
+
+
+def test_model_names_and_variants():
+    assert pose.model_path_arg("full") == str(BUNDLED[1])
+    assert pose.model_path_arg("heavy") == str(BUNDLED[0])
+    assert pose.model_path_arg("my/own.task") == "my/own.task"
+    assert pose.model_variant("x/pose_landmarker_heavy.task") == "heavy"
+    assert pose.model_variant("x/Pose_Landmarker_Lite.task") == "lite"
+    assert pose.model_variant("x/mine.task") == "full"
+
+
+def test_side_view_calibration_follows_the_model():
+    from hipcam.session import SIDE_VIEW_CALIBRATION, side_view_calibration
+
+    assert side_view_calibration(BUNDLED[1]) == SIDE_VIEW_CALIBRATION["full"]
+    assert side_view_calibration(BUNDLED[0]) == SIDE_VIEW_CALIBRATION["heavy"]
+    assert side_view_calibration() == SIDE_VIEW_CALIBRATION["heavy"]  # the default model's
+    assert side_view_calibration("other_lite.task") == SIDE_VIEW_CALIBRATION["full"]
+    assert SIDE_VIEW_CALIBRATION["heavy"].gain < SIDE_VIEW_CALIBRATION["full"].gain
 
 
 def _sample_frame() -> np.ndarray:
@@ -35,10 +57,11 @@ def _sample_frame() -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def test_model_loads_and_detects_the_person_in_a_real_frame():
+@pytest.mark.parametrize("bundle", BUNDLED, ids=lambda p: p.stem)
+def test_model_loads_and_detects_the_person_in_a_real_frame(bundle):
     rgb = _sample_frame()
     h, w = rgb.shape[:2]
-    with pose.PoseEstimator(MODEL) as est:
+    with pose.PoseEstimator(bundle) as est:
         sample = est.detect(rgb, 0.0)
     assert sample is not None
     xy = sample.image_xy_px

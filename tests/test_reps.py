@@ -163,7 +163,6 @@ def test_side_view_raw_series_is_unsmoothed_while_the_detector_gets_it_filtered(
     """From the side (view 90°) the leg is read from the 3D rotation: the raw series (plots,
     smoothness score) holds it scaled but unsmoothed; only the detector's input is low-passed
     (a pre-filter would erase the submovements the smoothness score looks for)."""
-    from hipcam.session import SIDE_GAIN
 
     fs = 30.0
     rng = np.random.default_rng(2)
@@ -176,7 +175,7 @@ def test_side_view_raw_series_is_unsmoothed_while_the_detector_gets_it_filtered(
     series = an.series()
     raw = np.asarray(series["right_angle_deg"], float)
     n = min(raw.size, side.size)
-    assert np.allclose(raw[:n], SIDE_GAIN * side[:n], atol=1e-6)
+    assert np.allclose(raw[:n], an.side_view.gain * side[:n], atol=1e-6)
     filtered = np.asarray(an._legs["right"].filtered, float)[:n]
     ok = np.isfinite(filtered)
     rough = lambda x: float(np.std(np.diff(x)))  # noqa: E731
@@ -288,3 +287,27 @@ def test_view_correction_is_held_at_its_resting_value_during_reps():
     assert len(still) == len(wobbly) == 3
     assert still == pytest.approx([30.0] * 3, abs=3.0)
     assert wobbly == pytest.approx(still, abs=0.5)
+
+
+def test_side_view_reading_is_aligned_to_the_picture_at_rest():
+    """Seen 60-75° aside the picture and the side-view reading are blended by a weight that
+    follows the estimated view, and the two rest at different levels (the side-view reading up
+    to 100-200° away). A view estimate wandering while the leg rests must not move the blend:
+    the side-view reading is aligned to the picture's level at rest. Reps still count."""
+    fs = 30.0
+    t = np.arange(int(40 * fs)) / fs
+    view = np.where((t // 10) % 2 == 0, 62.0, 72.0)  # the estimate jumps between 62 and 72°
+    rep = np.zeros_like(t)  # four 25° reps from 30 s (raised cosine, 2 s each)
+    on = (t >= 30) & (t < 38)
+    rep[on] = 0.5 - 0.5 * np.cos(2 * np.pi * (t[on] - 30) / 2.0)
+    a2 = 2.0 + 9.0 * rep  # the picture's (uncorrected) angle
+    side = 40.0 + 10.0 * rep  # the side-view reading: far from the picture's level
+    an = SessionAnalyzer(fs)
+    for ti, ai, si, vi in zip(t, a2, side, view, strict=True):
+        an.push_angles(float(ti), (float("nan"), float(ai)), (float("nan"), float(si)), float(vi))
+    an.finish()
+    raw = np.asarray(an.series()["right_angle_deg"], float)
+    ts = np.asarray(an.series()["t_s"], float)
+    resting = (ts > 2) & (ts < 29)
+    assert np.ptp(raw[resting]) < 10.0  # unaligned: ~170° (the weight moves 0.9 -> 0.1)
+    assert len(an.reps("right")) == 4

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not NAMES, reason="no recorded poses: run script
 
 def _analyse(name: str, every: int) -> SessionAnalyzer:
     series, fs = replay.load_series(name)
-    an = SessionAnalyzer(fs / every)
+    an = replay.analyzer(name, fs / every)
     for i in range(0, len(series), every):
         an.push(float(series.t_s[i]), series.sample(i))
     an.finish()

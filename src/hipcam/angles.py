@@ -408,9 +408,9 @@ def side_rotation_deg(
     the camera's depth axis (toward the other knee's side).
 
     From beside the bed the swing toward the other leg is a swing in depth. The model reads only
-    a fraction of it (10-20% on rendered tests; :data:`hipcam.session.SIDE_GAIN` scales it), but
-    that fraction is steady, where the full 3D rotation's frame follows the far knee, which the
-    model guesses.
+    a fraction of it (a median 25-40% on rendered tests, by model variant:
+    :data:`hipcam.session.SIDE_VIEW_CALIBRATION` scales it), but that fraction is steady, where
+    the full 3D rotation's frame follows the far knee, which the model guesses.
     """
     return _shin_rotation(_xyz(hip_xyz), _xyz(knee_xyz), _xyz(ankle_xyz), _xyz(other_knee_xyz), np,
                           depth_only=True)
@@ -572,7 +572,7 @@ def blend_rotation(image_deg: float, rotation_3d_deg: float, weight: float) -> f
 CAMERA_PLACEMENT_ADVICE = (
     "Camera 2-3 m away at about knee-to-hip height, both feet in the picture.",
     "In front of you or up to 45° to either side: both legs counted, range of motion measured.",
-    "Further aside (45-90°): count the leg nearer the camera; the far leg can be misread (60°) or "
-    "hidden behind it (75-90°) - turn around (or move the camera) for that leg. Beyond 60° the "
-    "range of motion is approximate.",
+    "Further aside (45-90°): the leg nearer the camera is counted; the far leg up to about 60°, "
+    "beyond it is hidden behind the other - turn around (or move the camera) for that leg. "
+    "Beyond 60° the range of motion is approximate.",
 )

@@ -232,7 +232,7 @@ def analyse_video_parallel(
     """
     from hipcam.capture import ReadStats, open_video
     from hipcam.pipeline import analyse_video, finish_analysis
-    from hipcam.session import SessionAnalyzer
+    from hipcam.session import SessionAnalyzer, side_view_calibration
 
     cap, info = open_video(path)  # validates the file, with analyse_video's error messages
     cap.release()
@@ -248,7 +248,8 @@ def analyse_video_parallel(
     model = str(model_path) if model_path is not None else None
     tasks = [(str(path), model, stride, c, t0_s) for c in chunks]
 
-    analyzer = SessionAnalyzer(info.fps / stride, pause_break_s)
+    analyzer = SessionAnalyzer(info.fps / stride, pause_break_s,
+                               side_view=side_view_calibration(model_path))
     builder = PoseSeriesBuilder()
     stats = ReadStats()
     n = 0

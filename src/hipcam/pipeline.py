@@ -47,6 +47,7 @@ from hipcam.session import (
     LegResult,
     SessionAnalyzer,
     edge_on_warning,
+    side_view_calibration,
 )
 from hipcam.stages import BackgroundStage
 
@@ -154,7 +155,7 @@ def analyse_video(
         raise
     try:
         fs = info.fps / stride
-        analyzer = SessionAnalyzer(fs, pause_break_s)
+        analyzer = SessionAnalyzer(fs, pause_break_s, side_view=side_view_calibration(est.model_path))
         builder = PoseSeriesBuilder()
         stats = ReadStats()
         reader = ThreadedReader(_rgb_frames(iter_frames(cap, info, stride=stride, stats=stats)))

@@ -33,8 +33,31 @@ L_HEEL, R_HEEL = 29, 30
 L_FOOT, R_FOOT = 31, 32
 N_LANDMARKS = 33
 
-#: Where the bundled model lives in a source checkout / editable install.
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "pose_landmarker_full.task"
+#: Where the bundled models live in a source checkout / editable install.
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+#: The bundled models by variant (``--model full`` / ``--model heavy``; models/README.md).
+BUNDLED_MODELS = {v: MODELS_DIR / f"pose_landmarker_{v}.task" for v in ("full", "heavy")}
+#: The model used when none is given.
+DEFAULT_MODEL = BUNDLED_MODELS["heavy"]
+
+
+#: The pose-model variants hipcam knows, by the names Google gives their bundles
+#: (``pose_landmarker_<variant>.task``): the accuracy of some readings differs between them
+#: (:data:`hipcam.session.SIDE_VIEW_CALIBRATION`).
+MODEL_VARIANTS = ("lite", "full", "heavy")
+
+
+def model_variant(model_path: str | os.PathLike[str]) -> str:
+    """``"lite"``, ``"full"`` or ``"heavy"``: the variant named in the bundle's file name
+    (``full`` when it names none)."""
+    name = Path(model_path).name.lower()
+    return next((v for v in MODEL_VARIANTS if v in name), "full")
+
+
+def model_path_arg(value: str) -> str:
+    """``--model``'s value: a bundled variant's name (``full``, ``heavy``) → its path; anything
+    else is a path to a ``.task`` bundle, returned as given."""
+    return str(BUNDLED_MODELS[value]) if value in BUNDLED_MODELS else value
 
 
 def default_model_path() -> Path:
@@ -96,6 +119,12 @@ class PoseSample:
     frame_size_px: tuple[int, int] = (0, 0)  # (width, height) of the picture; 0 = unknown
 
 
+#: The model of the check for other people in view (two poses, a few frames): the bundled full
+#: one, whatever model follows the person. With the heavy model, while a passer-by crossed right
+#: behind the patient the check returned the passer-by twice and not the patient, and the patient
+#: was lost for good (tests/test_pose_tracking.py); the full model's check finds both. In the
+#: frames where the check overrules the tracker, the landmarks reported are the check's.
+CHECKER_MODEL = BUNDLED_MODELS["full"]
 #: Seconds of video between two routine checks for other people in view (one detector run).
 CHECK_EVERY_S = 5.0
 #: The tracked hips moving this many torso lengths away from where they were at the last check
@@ -188,7 +217,8 @@ class PoseEstimator:
             from mediapipe.tasks.python import BaseOptions, vision
 
             options = vision.PoseLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=str(self.model_path)),
+                base_options=BaseOptions(model_asset_path=str(
+                    self.model_path if video else CHECKER_MODEL)),
                 running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
                 num_poses=num_poses,
                 min_pose_detection_confidence=det,

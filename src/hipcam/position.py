@@ -178,6 +178,22 @@ def position_checks(f: PositionFeatures) -> dict[str, np.ndarray]:
     return out
 
 
+def guessed_legs(f: PositionFeatures) -> dict[str, np.ndarray]:
+    """Per leg, per frame: whether its thigh reads *down* (below :data:`THIGH_LOW_FLOOR_DEG`,
+    like a standing leg's) while the other thigh, seen, reads level: one leg cannot stand while
+    the other sits on the bed, so this is the model guessing a leg it cannot see (the heavy model
+    draws a leg hidden behind an object hanging straight down, thigh 1-10° from "down", with a
+    visibility of 0.5-0.9). Such a leg fails the checks, rightly, but its failing says nothing
+    about a posture change (:meth:`hipcam.session.SessionAnalyzer._is_posture_echo`)."""
+    out = {}
+    for leg, other in zip(LEGS, LEGS[::-1], strict=True):
+        with np.errstate(invalid="ignore"):
+            out[leg] = ((f.thigh_from_down_deg[leg] < THIGH_LOW_FLOOR_DEG)
+                        & f.leg_seen[other]
+                        & (f.thigh_from_down_deg[other] >= THIGH_MIN_FROM_DOWN_DEG))
+    return out
+
+
 @dataclass
 class _LegState:
     run_start: float = math.nan  # first frame of the current in-position run (NaN: none)
@@ -209,10 +225,12 @@ class PositionGate:
         """Whether each leg (``LEGS`` order) is countable in this frame."""
         if sample is None:
             checks = {leg: math.nan for leg in LEGS}
+            self.last_guessed = {leg: False for leg in LEGS}
         else:
-            c = position_checks(position_features(sample.world_xyz_m, sample.visibility,
-                                                  sample.image_xy_px))
+            f = position_features(sample.world_xyz_m, sample.visibility, sample.image_xy_px)
+            c = position_checks(f)
             checks = {leg: float(c[leg]) for leg in LEGS}
+            self.last_guessed = {leg: bool(g) for leg, g in guessed_legs(f).items()}
         return self.update(t_s, checks)
 
     def update(self, t_s: float, checks: dict[str, float]) -> tuple[bool, bool]:

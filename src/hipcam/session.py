@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import statistics
 from array import array
 from dataclasses import dataclass, field
@@ -79,13 +80,37 @@ POSTURE_ECHO_MARGIN_S = 0.75
 POSTURE_ECHO_MIN_S = 0.3
 #: ... having passed them within this long before the rep (a knee extension held a few seconds)
 POSTURE_ECHO_RECENT_S = 5.0
-#: The model reads ~10-20% of a shin's swing in depth (rendered tests, camera 75-90° aside):
-#: the side-view reading is scaled by this to approximate degrees of hip rotation.
-SIDE_GAIN = 5.0
-#: A rep read from the 3D rotation alone (side views) must reach this (rest-relative) size: its
-#: noise, and its coupling to the other leg's swing, reach ~10° there. Blends with the image
-#: weight: no minimum beyond the detector's own where the image is trusted.
-MIN_ROM_3D_DEG = 12.0
+@dataclass(frozen=True)
+class SideViewCalibration:
+    """How one pose model reads a shin's swing in depth, seen 70-90° aside (the side-view
+    reading, :func:`hipcam.angles.side_rotation_deg`), where hipcam reads the leg from it."""
+
+    #: the reading is scaled by this to approximate degrees of hip rotation (the model reads only
+    #: a fraction of a swing in depth)
+    gain: float
+    #: a rep read from it alone must reach this (rest-relative, degrees after the gain): its
+    #: noise, and its coupling to the other leg's swing, reach ~10° there. Blends with the image
+    #: weight: no minimum beyond the detector's own where the image is trusted.
+    min_rom_deg: float
+
+
+#: Per pose-model variant (:func:`hipcam.pose.model_variant`). Measured on the camera grids'
+#: near legs 75-90° aside (docs/accuracy.md): the full model reads a median 0.25 of the swing
+#: (0.09-0.70), the heavy one 0.40 (0.18-0.68). The lite model is not measured: it gets the
+#: full model's.
+SIDE_VIEW_CALIBRATION: dict[str, SideViewCalibration] = {
+    "full": SideViewCalibration(gain=5.0, min_rom_deg=12.0),
+    "heavy": SideViewCalibration(gain=2.5, min_rom_deg=8.0),
+}
+
+
+def side_view_calibration(model_path: str | os.PathLike[str] | None = None) -> SideViewCalibration:
+    """The side-view calibration of the pose model at ``model_path`` (default: the model used
+    when none is given, :func:`hipcam.pose.default_model_path`)."""
+    variant = pose.model_variant(model_path if model_path is not None else pose.default_model_path())
+    return SIDE_VIEW_CALIBRATION.get(variant, SIDE_VIEW_CALIBRATION["full"])
+
+
 #: ... and the foot must move in the picture at least this much (shin lengths, the biggest
 #: excursion of the ankle about the knee: :meth:`SessionAnalyzer._picture_swing`), also blended
 #: with the image weight: a real rotation moves the foot in the picture even edge-on (it rises
@@ -117,9 +142,11 @@ EXTENSION_FIT_BELOW = 0.45
 #: this far aside (deg, the session's median view of it), is seen edge-on behind the other leg:
 #: the model mostly guesses it. On four camera grids (352 cells) such far legs that exercised
 #: were counted exactly in 6 of 19 cells (0-1 of 4 reps in the others), resting ones got 1-4
-#: phantom reps in 5 of 21; far legs 60° aside read 52-67°, 75-90° aside 73-89°
+#: phantom reps in 5 of 21; far legs 60° aside read 52-67°, 75-90° aside 73-89° (the full
+#: model); the heavy model reads them 57-69° and 76-89° (five grids, 2026-12-03): 70° vetoed the
+#: reps of a slim body's far leg 60° aside, read at 67-69° (73° in its first seconds)
 #: (:attr:`LegResult.behind_other_leg`; ``analyse`` says so).
-EDGE_ON_VIEW_DEG = 70.0
+EDGE_ON_VIEW_DEG = 72.5
 #: Such a leg's reps are not counted (like a hidden leg's), judged on this trailing stretch (s):
 #: the same in ``analyse`` and ``live``, and the live banner goes once the camera has been moved
 #: (``analyse``'s warning judges the whole video). On the four grids this vetoed 14 phantom reps
@@ -128,8 +155,19 @@ EDGE_ON_LIVE_WINDOW_S = 30.0
 #: ... and only for a leg seen in at least this fraction of it (of the frames with a person: a
 #: leg seen less is *hidden*, which ``analyse`` says in its own words).
 SEEN_LEG_MIN_FRACTION = 0.8
+#: A leg whose (filtered) reading is within this of its rest angle is still: the side-view
+#: reading's level is aligned to the picture's on such frames (the frames before a rep is
+#: detected would otherwise lend the offset a share of the rep).
+STILL_DEG = 2.0
 #: The resting reference of the swing's direction: the last this-many seconds before the rep.
 SWING_REST_S = 1.0
+#: A hanging shin looks upright in the picture from any side of the bed: a rep whose leg rested
+#: with the shin tilted more than this from the picture's vertical (median over
+#: :data:`SWING_REST_S`) is not in the exercise position. Measured (2026-12-03) on every counted
+#: real rep of five camera grids and 73 look-alike renders, both pose models: at most 22-30°
+#: (camera roll adds to it); a real clip of a long sit with the legs on a table, which both
+#: models' world landmarks pass as seated: 58-66°.
+MAX_REST_SHIN_TILT_DEG = 45.0
 # resampled channels: 2D signed angle L, R; 3D angle L, R; camera yaw; in-position flag L, R;
 # the camera's yaw relative to each leg L, R; the side-view reading L, R; the yaw about each
 # thigh L, R; the tilt of the image line through the knees L, R; the shin's length in the
@@ -373,6 +411,13 @@ class _LegStream:
     def __init__(self, fs_hz: float) -> None:
         self.view = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
         self.view_yaw = array("d")
+        # the side-view reading's level against the picture's, measured while the leg rests (as
+        # the thigh's yaw below): the two rest at different levels (the side-view reading's up to
+        # 100-200° away), and the image weight moves with the estimated view, during a rep too:
+        # blended unaligned, a share of that offset would be added to the rep or make one
+        self.rest_side_offset = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
+        self.side_offset = 0.0  # the last used (degrees)
+        self.offset_set = False
         # the geometry of the image correction, measured while the leg rests: during a rep the
         # model moves the thigh with the shin, and a yaw following it would bend the reading
         self.rest_thigh_yaw = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
@@ -420,10 +465,13 @@ class SessionAnalyzer:
     """
 
     def __init__(self, fs_hz: float, pause_break_s: float = DEFAULT_PAUSE_BREAK_S,
-                 gate: PositionGate | None = None) -> None:
+                 gate: PositionGate | None = None,
+                 side_view: SideViewCalibration | None = None) -> None:
         if not fs_hz > 0:
             raise ValueError(f"fs_hz must be positive, got {fs_hz}")
         self.fs_hz = float(fs_hz)
+        #: how the pose model in use reads a swing in depth (default: the default model's)
+        self.side_view = side_view if side_view is not None else side_view_calibration()
         self.pause_break_s = pause_break_s
         self.gate: PositionGate = gate if gate is not None else position.PositionGate()
         self._pad = int(round(SMOOTH_PAD_S * self.fs_hz))
@@ -506,9 +554,11 @@ class SessionAnalyzer:
         la = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
         in_pos = self.gate.in_position(t_s, sample, la)
         checks = getattr(self.gate, "last_checks", {})
+        guessed = getattr(self.gate, "last_guessed", {})
         for k, leg in enumerate(LEGS):
             out[_CH_POS[k]] = 1.0 if in_pos[k] else 0.0
-            out[_CH_CHECK[k]] = checks.get(leg, math.nan)
+            # a leg the model guesses is no evidence of a posture change (the posture echo)
+            out[_CH_CHECK[k]] = math.nan if guessed.get(leg) else checks.get(leg, math.nan)
             if seen[k]:
                 self._legs[leg].frames_seen += 1
                 out[_CH_2D[k]], out[_CH_3D[k]] = la.angle_2d_deg[k], la.angle_3d_deg[k]
@@ -565,6 +615,10 @@ class SessionAnalyzer:
                 a2, a3 = ch[_CH_2D[k]], ch[_CH_3D[k]]
                 self.raw_2d[leg].append(a2)
                 self.raw_3d[leg].append(a3)
+                pos = ch[_CH_POS[k]]
+                # a flag interpolated across a change of position is not "in position"
+                countable = not math.isfinite(pos) or pos >= 1.0 - 1e-9
+                resting = countable and not s.detector.in_rep
                 if math.isfinite(ch[_CH_VIEW[k]]):
                     s.view.append(ch[_CH_VIEW[k]])
                 view = s.view.median() if len(s.view) else 0.0
@@ -579,14 +633,11 @@ class SessionAnalyzer:
                 # coordinate); the raw series (plots, smoothness) keeps it unsmoothed: the
                 # smoothness analysis filters each rep in its own band, and a 1.5 Hz pre-filter
                 # would erase the very submovements it scores
-                pos = ch[_CH_POS[k]]
-                # a flag interpolated across a change of position is not "in position"
-                countable = not math.isfinite(pos) or pos >= 1.0 - 1e-9
                 # the image correction's geometry, held at its values while the person sits in
                 # position and the leg rests (the knee line: while both legs rest): during a
                 # rep the model turns the thigh with the shin, and standing up moves everything
                 thigh, tilt = ch[_CH_THIGH[k]], ch[_CH_TILT[k]]
-                if countable and not s.detector.in_rep and math.isfinite(thigh):
+                if resting and math.isfinite(thigh):
                     s.rest_thigh_yaw.append(thigh)
                 if countable and both_rest and math.isfinite(tilt):
                     s.rest_knee_tilt.append(tilt)
@@ -601,8 +652,19 @@ class SessionAnalyzer:
                 s.checks.append(ch[_CH_CHECK[k]])
                 image = angles.correct_view_deg_float(a2, thigh, tilt)
                 side_raw = ch[_CH_SIDE[k]]
-                value = angles.blend_rotation(image, SIDE_GAIN * side_raw, w)
-                detect = angles.blend_rotation(image, SIDE_GAIN * s.lowpass_3d.step(side_raw), w)
+                side = self.side_view.gain * side_raw
+                # the side-view reading's level follows the picture's only where the picture has
+                # weight (0 < w): seen edge-on the corrected picture is noise, amplified
+                if math.isfinite(image) and math.isfinite(side) and (w > 0.0 or not s.offset_set):
+                    if resting and s.filtered and abs(s.filtered[-1] - s.rest[-1]) <= STILL_DEG:
+                        s.rest_side_offset.append(side - image)
+                    # until the leg rests, this frame's own: the blend is the picture's level
+                    s.side_offset = (s.rest_side_offset.median() if len(s.rest_side_offset)
+                                     else side - image)
+                    s.offset_set = True
+                value = angles.blend_rotation(image, side - s.side_offset, w)
+                detect = angles.blend_rotation(
+                    image, self.side_view.gain * s.lowpass_3d.step(side_raw) - s.side_offset, w)
                 events += self._leg_sample(leg, t, value, detect, method, countable)
         return events
 
@@ -626,7 +688,8 @@ class SessionAnalyzer:
         s.filtered.append(f)
         s.rest.append(rest)
         rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan, rest)
-        if rep is not None and rep.peak_deg >= MIN_ROM_3D_DEG * (1.0 - s.image_weight[rep.peak_index]):
+        if rep is not None and rep.peak_deg >= (self.side_view.min_rom_deg
+                                                * (1.0 - s.image_weight[rep.peak_index])):
             s.pending.append(rep)
         events: list[RepEvent | SetEndEvent] = []
         # a rep is scored once SMOOTH_PAD_S of signal after its end is in (or a gap comes)
@@ -653,7 +716,8 @@ class SessionAnalyzer:
         (:meth:`_is_knee_extension`), and the leg not seen edge-on behind the other over the last
         :data:`EDGE_ON_LIVE_WINDOW_S` (:meth:`behind_other_leg`: the model mostly guesses it)."""
         accepts = getattr(self.gate, "accepts", None)
-        if accepts is not None and not accepts(leg, rep.start_s, t_s):
+        if (accepts is not None and not accepts(leg, rep.start_s, t_s)) \
+                or not self._shin_hung(leg, rep):
             self._legs[leg].swings_out_of_position += 1
             return False
         return (not self._is_echo(leg, rep) and not self._is_posture_echo(leg, rep)
@@ -679,22 +743,37 @@ class SessionAnalyzer:
                 and _longest_run(other.checks[max(rep.start_index - recent, 0):end],
                                  passing=True) >= need)
 
-    def _picture_swing(self, leg: str, rep: Rep) -> tuple[float, float]:
-        """``(across, up)``: the biggest excursion of the ankle about the knee in the picture
-        during ``rep``, from the leg's resting shin (the last :data:`SWING_REST_S` before it), in
-        resting shin lengths (:func:`hipcam.angles.swing_in_picture`); NaN when the picture has
-        no resting shin or nothing during the rep."""
+    def _picture_rest(self, leg: str, rep: Rep) -> tuple[float, float]:
+        """``(angle_2d_deg, shin_length_px)``: the leg's resting shin in the picture before
+        ``rep`` (medians over the last :data:`SWING_REST_S`; NaN when the picture had none)."""
         s = self._legs[leg]
-        a2 = self.raw_2d[leg]
         lo = max(rep.start_index - int(round(SWING_REST_S * self.fs_hz)), 0)
-        hi = min(rep.end_index + 1, len(s.shin_length))
-        rest = [(a, n) for a, n in zip(a2[lo : rep.start_index + 1],
+        rest = [(a, n) for a, n in zip(self.raw_2d[leg][lo : rep.start_index + 1],
                                        s.shin_length[lo : rep.start_index + 1], strict=True)
                 if math.isfinite(a) and math.isfinite(n) and n > 0]
-        if hi - rep.start_index < 2 or not rest:
+        if not rest:
             return math.nan, math.nan
-        a0 = statistics.median(a for a, _ in rest)
-        n0 = statistics.median(n for _, n in rest)
+        return statistics.median(a for a, _ in rest), statistics.median(n for _, n in rest)
+
+    def _shin_hung(self, leg: str, rep: Rep) -> bool:
+        """Whether the shin hung before ``rep``: a hanging shin looks upright in the picture
+        from any side (within :data:`MAX_REST_SHIN_TILT_DEG`); one lying out to the side (a leg
+        stretched on a table or the bed) is not in the exercise position, whatever the world
+        landmarks' depth makes of it. No picture: no verdict (True)."""
+        a0, _ = self._picture_rest(leg, rep)
+        return not abs(a0) > MAX_REST_SHIN_TILT_DEG
+
+    def _picture_swing(self, leg: str, rep: Rep) -> tuple[float, float]:
+        """``(across, up)``: the biggest excursion of the ankle about the knee in the picture
+        during ``rep``, from the leg's resting shin (:meth:`_picture_rest`), in resting shin
+        lengths (:func:`hipcam.angles.swing_in_picture`); NaN when the picture has no resting
+        shin or nothing during the rep."""
+        s = self._legs[leg]
+        a2 = self.raw_2d[leg]
+        hi = min(rep.end_index + 1, len(s.shin_length))
+        a0, n0 = self._picture_rest(leg, rep)
+        if hi - rep.start_index < 2 or not math.isfinite(a0):
+            return math.nan, math.nan
         best, across, up = -1.0, math.nan, math.nan
         for a, n in zip(a2[rep.start_index : hi], s.shin_length[rep.start_index : hi], strict=True):
             if math.isfinite(a) and math.isfinite(n):

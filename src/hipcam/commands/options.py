@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 
 from hipcam import TARGET_REPS
+from hipcam.pose import DEFAULT_MODEL, model_path_arg, model_variant
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
 
 #: Largest --stride: every 30th frame is one sample a second at 30 fps, already too coarse to
@@ -105,7 +106,10 @@ def cap_processes(requested: int, option: str, command: str,
 
 def add_analysis_options(p: argparse.ArgumentParser, stride: bool = True) -> None:
     """``--model``, ``--stride`` (optional), ``--pause-break`` and ``--target``."""
-    p.add_argument("--model", metavar="PATH", help="MediaPipe pose .task bundle (default: bundled)")
+    p.add_argument("--model", metavar="PATH", type=model_path_arg,
+                   help="pose model: 'heavy' or 'full' (the bundled ones; full is ~2x faster, "
+                        f"less accurate from the side) or a MediaPipe pose .task bundle "
+                        f"(default: {model_variant(DEFAULT_MODEL)})")
     if stride:
         p.add_argument("--stride", type=int_in(1, MAX_STRIDE), default=1, metavar="N",
                        help=f"analyse every Nth frame, 1 to {MAX_STRIDE} "

@@ -36,6 +36,7 @@ from hipcam.live.presentation import NEW_SET, PAUSE, QUIT, Presenter
 from hipcam.live.session import LiveTracker
 from hipcam.pose import PoseEstimator
 from hipcam.reps import DEFAULT_PAUSE_BREAK_S
+from hipcam.session import side_view_calibration
 
 #: In real-time mode, a frame older than this fraction of a frame interval is passed over for the
 #: next one when it is due within the interval (lower latency than processing a stale frame).
@@ -111,8 +112,9 @@ class LiveSession:
         try:
             calib = Calibrator(src.width or 640, src.height or 480, cfg.calibration_s) \
                 if cfg.calibration_s > 0 else None
-            self.tracker = tracker = LiveTracker(src.fps, cfg.target, cfg.pause_break_s, self._emit,
-                                                 calib)
+            self.tracker = tracker = LiveTracker(
+                src.fps, cfg.target, cfg.pause_break_s, self._emit, calib,
+                side_view=side_view_calibration(cfg.model))
             if cfg.db_path is not None:
                 tracker.open_store(cfg.db_path, cfg.source)
                 self.presenter.set_best_today(tracker.best_today)

@@ -42,6 +42,7 @@ from hipcam.session import (
     RepEvent,
     SessionAnalyzer,
     SetEndEvent,
+    SideViewCalibration,
     edge_on_advice,
 )
 from hipcam.storage import SessionStore, StoredRep
@@ -88,13 +89,14 @@ class LiveTracker:
     """
 
     def __init__(self, fs_hz: float, target: int, pause_break_s: float, emit: Emit,
-                 calibrator: Calibrator | None = None, countdown_s: float = COUNTDOWN_S) -> None:
+                 calibrator: Calibrator | None = None, countdown_s: float = COUNTDOWN_S,
+                 side_view: SideViewCalibration | None = None) -> None:
         self.target = target
         self.pause_break_s = pause_break_s
         # whole seconds, and never through the ordinary short rests between reps
         self.countdown_s = float(math.floor(min(countdown_s, pause_break_s * 2 / 3)))
         self._emit = emit
-        self.analyzer = SessionAnalyzer(fs_hz, pause_break_s)
+        self.analyzer = SessionAnalyzer(fs_hz, pause_break_s, side_view=side_view)
         self.calibrator = calibrator
         self.calibration: CalibrationResult | None = None
         self.legs = {leg: _LegLive() for leg in LEGS}
