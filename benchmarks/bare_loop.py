@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("video")
-    ap.add_argument("--model", default=str(ROOT / "models" / "pose_landmarker_full.task"))
+    from hipcam.pose import default_model_path
+
+    ap.add_argument("--model", default=str(default_model_path()),
+                    help="pose .task bundle (default: hipcam's default model)")
     ap.add_argument("--num-poses", type=int, default=1, help="people MediaPipe may report (default 1)")
     args = ap.parse_args()
     os.environ.setdefault("GLOG_minloglevel", "2")
