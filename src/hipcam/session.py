@@ -710,9 +710,10 @@ class SessionAnalyzer:
     # -- reps and sets --------------------------------------------------------------------
     def _accepts(self, leg: str, rep: Rep, t_s: float) -> bool:
         """Whether a finished rep counts: the gate's verdict (see
-        :meth:`hipcam.position.PositionGate.accepts`), and not an echo of the other leg's swing
-        or posture (:meth:`_is_echo`, :meth:`_is_posture_echo`), a side-view swing the picture
-        does not show (:meth:`_is_unseen_swing`) or a knee extension
+        :meth:`hipcam.position.PositionGate.accepts`) and the shin hanging before it
+        (:meth:`_shin_hung`; either failing counts as a swing out of position), and not an echo
+        of the other leg's swing or posture (:meth:`_is_echo`, :meth:`_is_posture_echo`), a
+        side-view swing the picture does not show (:meth:`_is_unseen_swing`) or a knee extension
         (:meth:`_is_knee_extension`), and the leg not seen edge-on behind the other over the last
         :data:`EDGE_ON_LIVE_WINDOW_S` (:meth:`behind_other_leg`: the model mostly guesses it)."""
         accepts = getattr(self.gate, "accepts", None)
