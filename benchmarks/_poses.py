@@ -24,10 +24,9 @@ def _key(video: Path, stride: int) -> Path:
 
     st = video.stat()
     model = default_model_path().name
-    h = hashlib.sha1(f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}|{stride}|{model}".encode())
     # the full model's files (cached before the key named the model) keep their old names
-    if model == "pose_landmarker_full.task":
-        h = hashlib.sha1(f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}|{stride}".encode())
+    named = "" if model == "pose_landmarker_full.task" else f"|{model}"
+    h = hashlib.sha1(f"{video.resolve()}|{st.st_size}|{st.st_mtime_ns}|{stride}{named}".encode())
     return CACHE / f"{video.stem}_s{stride}_{h.hexdigest()[:10]}.npz"
 
 
