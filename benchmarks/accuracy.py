@@ -200,8 +200,9 @@ def angle_mae_deg(cols: dict[str, np.ndarray], truth_csv: Path, leg: str) -> flo
     return float(np.mean(np.abs(est_at[ok] - th[ok]))) if ok.any() else float("nan")
 
 
-def grid_poses(name: str, sc: dict[str, Any]) -> Path:
-    """The render's pose series, recorded once with the real model (cached beside the render)."""
+def grid_poses(name: str, sc: dict[str, Any], model_path: Path | None = None) -> Path:
+    """The render's pose series, recorded once with the real model (cached beside the render,
+    one cache per model; ``model_path`` None: hipcam's default model)."""
     sys.path.insert(0, str(ROOT / "tests"))
     import replay  # tests/replay.py: the pose-series storage format
 
@@ -209,10 +210,10 @@ def grid_poses(name: str, sc: dict[str, Any]) -> Path:
     from hipcam.pose import default_model_path, model_variant
 
     video = render(name, sc)
-    variant = model_variant(default_model_path())  # one cache per model (the full one's: unnamed)
+    variant = model_variant(model_path or default_model_path())  # the full one's cache: unnamed
     poses = video.with_suffix(".poses.npz" if variant == "full" else f".poses-{variant}.npz")
     if not poses.exists():
-        res = analyse_video(video)
+        res = analyse_video(video, model_path=model_path)
         replay.save_series(poses, res.pose, res.video.fps, res.stride, res.model_path)
     return poses
 
@@ -235,7 +236,7 @@ def run_grid(scenarios: dict[str, dict[str, Any]], markdown: bool) -> int:
         res, res_rest = an.leg_result(leg), an.leg_result(rest)
         amps = truth[leg]["amplitudes_deg"]
         want = len(truth[leg]["rep_intervals_s"])
-        roms = [r.rep.peak_deg for r in res.reps]
+        roms = [r.range_of_motion_deg for r in res.reps]
         rom_err = float(np.mean([abs(a - b) for a, b in zip(roms, amps, strict=False)])) \
             if roms else float("nan")
         hidden = res.seen_fraction < 0.8 or res.behind_other_leg  # reported not visible / edge-on

@@ -31,7 +31,8 @@ HELD_OUT_GRID_SEED, HELD_OUT_GRID_BODIES = 900, ("slim_female", "older")
 
 def record_side_view(name: str) -> None:
     """A camera-grid cell of benchmarks/accuracy.py (rendered and posed there, cached; the
-    reduced grid's cells first, then the full grid's)."""
+    reduced grid's cells first, then the full grid's), posed by the full model (the heavy one
+    for ``replay.HEAVY``)."""
     import json
     import shutil
 
@@ -44,7 +45,8 @@ def record_side_view(name: str) -> None:
         grid = accuracy.camera_grid("full")
     if cell not in grid:  # a held-out copy of the full grid (docs/accuracy.md)
         grid = accuracy.camera_grid("full", HELD_OUT_GRID_SEED, HELD_OUT_GRID_BODIES)
-    poses = accuracy.grid_poses(cell, grid[cell])
+    model = BUNDLED_MODELS["heavy" if name in replay.HEAVY else "full"]
+    poses = accuracy.grid_poses(cell, grid[cell], model)
     shutil.copyfile(poses, replay.POSES_DIR / f"{name}.npz")
     truth = json.loads(poses.with_name(f"{cell}.json").read_text())
     (replay.POSES_DIR / f"{name}.truth.json").write_text(json.dumps(

@@ -56,15 +56,23 @@ SIDE_VIEWS = {
     # the near (right) leg exercises 75° aside, 1.4 m up; the resting left leg, seen edge-on
     # behind it, got 4 phantom reps from the model's guesses (held-out grid 900)
     "side_az75_far_rests": "grid900_az+75_near_older_h1.4",
+    # posed by the heavy model (see HEAVY)
+    "side_az90_low_heavy": "grid_az+90_near_average_h0.6",
+    "side_az90_high_heavy": "grid_az+90_near_average_h1.4",
 }
 
 #: Recordings made with the heavy pose model (the default since 2026-12-03; the rest of the tier
-#: is the full model's): name -> the sample or awkward variant recorded.
+#: is the full model's): name -> the sample, awkward variant or camera-grid cell recorded (a
+#: grid cell is a :data:`SIDE_VIEWS` entry too).
 HEAVY = {
     # the heavy model draws the left leg hidden behind the grey band hanging straight down (thigh
     # 1-10° from "down", visibility 0.5-0.9) while the right leg exercises in view: a guessed leg,
     # not a posture change (it vetoed 3 of the right leg's 6 reps as posture echoes)
     "both_legs_occluded_heavy": "both_legs_occluded",
+    # the near leg 90° aside, camera at knee height / 1.4 m up (~18° down): the model's side-view
+    # reading gives 0.5 / 1.3 of the true swing (the range of motion's pitch correction)
+    "side_az90_low_heavy": "grid_az+90_near_average_h0.6",
+    "side_az90_high_heavy": "grid_az+90_near_average_h1.4",
 }
 
 #: Look-alike renders of ``benchmarks/lookalikes.py`` (posed by the real model): name -> scenario.

@@ -1,3 +1,5 @@
+import math
+
 import camera_model
 import numpy as np
 import pytest
@@ -348,3 +350,23 @@ def test_foot_cut_fraction_counts_frames_with_heel_or_toes_outside_and_the_ankle
     got = angles.foot_cut_fraction(xy, (200, 100), detected)
     assert got["right"] == pytest.approx(6 / 9) and got["left"] == 0.0
     assert angles.foot_cut_fraction(xy, (0, 0), detected) == {"left": 0.0, "right": 0.0}
+
+
+@pytest.mark.parametrize("az", [-90.0, -75.0, 75.0, 90.0])
+def test_the_knee_rise_shows_the_cameras_pitch_from_the_side(az):
+    """Seen from aside the knees stand one above the other in the picture: the far one higher
+    the more the camera looks down (``(w / l) sin φ tan α``), on neither side for a level one."""
+    near = 0 if az > 0 else 1
+    level = _angles(0.0, 0.0, az, 0.0).knee_rise_shins
+    assert np.all(np.abs(level) < 0.02)
+    rises = [_angles(0.0, 0.0, az, p).knee_rise_shins[near] for p in (10.0, 20.0, 30.0)]
+    assert 0.05 < rises[0] < rises[1] < rises[2]
+    # the far leg sees the near knee lower by about as much (in its own shin lengths)
+    far = _angles(0.0, 0.0, az, 20.0).knee_rise_shins[1 - near]
+    assert far == pytest.approx(-rises[1], rel=0.15)
+    # geometry: w / l from the rest pose itself (the knees' spacing over the shin's length)
+    s = camera_model.view(0.0, 0.0, az, 20.0)
+    w = np.linalg.norm(s.world_xyz_m[pose.L_KNEE] - s.world_xyz_m[pose.R_KNEE])
+    shin = np.linalg.norm(s.world_xyz_m[pose.L_ANKLE] - s.world_xyz_m[pose.L_KNEE])
+    want = w / shin * math.sin(math.radians(abs(az))) * math.tan(math.radians(20.0))
+    assert rises[1] == pytest.approx(want, rel=0.15)

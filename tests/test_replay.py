@@ -8,6 +8,8 @@ that the recording is still what the model returns.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import replay
@@ -162,6 +164,33 @@ def test_near_leg_counted_from_the_side_resting_leg_silent(name):
     else:  # read from the side-view reading: labelled approximate
         assert res.rom_approximate and "approximate" in res.to_dict()["rom_note"]
         assert 0.5 * np.mean(amps) < np.mean(roms) < 1.5 * np.mean(amps)
+
+
+def test_side_view_range_of_motion_is_corrected_for_the_cameras_pitch(monkeypatch):
+    """90° aside, read from the model's side-view reading: the heavy model reads half the swing
+    from a camera at knee height and 1.3 times it from one 1.4 m up (the knees stand apart in
+    the picture by the camera's pitch). The reported range of motion takes that out; without
+    the correction the two are ~14° short and ~10° long."""
+    import hipcam.session
+
+    def errors() -> dict[str, float]:
+        out = {}
+        for name in ("side_az90_low_heavy", "side_az90_high_heavy"):
+            an, truth, moving, resting = _side(name)
+            res = an.leg_result(moving)
+            assert len(res.reps) == len(truth[moving]["rep_intervals_s"]) and not an.reps(resting)
+            assert res.rom_approximate
+            rom = [r["rom_deg"] for r in res.to_dict()["reps_detail"]]
+            out[name] = float(np.mean(rom) - np.mean(truth[moving]["amplitudes_deg"]))
+        return out
+
+    corrected = errors()
+    assert all(abs(e) < 6.0 for e in corrected.values()), corrected
+    heavy = hipcam.session.SIDE_VIEW_CALIBRATION["heavy"]
+    monkeypatch.setitem(hipcam.session.SIDE_VIEW_CALIBRATION, "heavy",
+                        dataclasses.replace(heavy, rom_depth_fraction=None))
+    plain = errors()
+    assert plain["side_az90_low_heavy"] < -10.0 and plain["side_az90_high_heavy"] > 6.0, plain
 
 
 def test_reps_read_from_the_side_view_estimate_get_no_smoothness_score(monkeypatch):

@@ -294,6 +294,11 @@ def _correct(a2, yaw, tilt, xp):  # noqa: ANN001, ANN202
     return xp.degrees(xp.arctan2(xp.sin(a), xp.cos(y) * (xp.cos(a) + xp.sin(a) * tt)))
 
 
+def _knee_rise(knee_v, other_knee_v, shin_px):  # noqa: ANN001, ANN202
+    """How much higher the other knee appears than this one, in this leg's shin lengths."""
+    return (knee_v - other_knee_v) / shin_px
+
+
 def _shin_length(knee_u, knee_v, ankle_u, ankle_v, xp):  # noqa: ANN001, ANN202
     """Knee→ankle length in the picture (px)."""
     du, dv = ankle_u - knee_u, ankle_v - knee_v
@@ -370,6 +375,19 @@ def knee_tilt_deg(knee_xy_px: np.ndarray, other_knee_xy_px: np.ndarray) -> np.nd
     return _knee_tilt(ku, kv, ou, ov, np)
 
 
+def knee_rise_shins(knee_xy_px: np.ndarray, other_knee_xy_px: np.ndarray,
+                    ankle_xy_px: np.ndarray) -> np.ndarray:
+    """How much higher the other knee appears than this one in the picture, in this leg's shin
+    lengths (knee→ankle in the picture). With the thighs side by side and the shins hanging,
+    for a camera at yaw ``φ`` and pitch ``α`` (looking down) it is about ``(w / l) sin φ tan α``
+    (``w`` the knees' spacing, ``l`` the shin): from aside, the camera's pitch — which the knee
+    line's tilt (:func:`knee_tilt_deg`) cannot give there, the knees being one above the other
+    in the picture. NaN for a zero-length shin."""
+    (ku, kv), (_, ov), (au, av) = _xyz(knee_xy_px), _xyz(other_knee_xy_px), _xyz(ankle_xy_px)
+    shin = _shin_length(ku, kv, au, av, np)
+    return _knee_rise(kv, ov, np.where(shin > 0, shin, np.nan))
+
+
 def correct_view_deg(angle_2d_deg: np.ndarray, yaw_deg: np.ndarray | float,
                      tilt_deg: np.ndarray | float = 0.0) -> np.ndarray:
     """The hip rotation from the signed image angle ``θ₂ᴅ`` of a shin seen from the camera's yaw
@@ -430,6 +448,7 @@ class LegAngles:
     knee_tilt_deg: np.ndarray  # per leg: the image knee line's tilt toward the other knee
     shin_length_px: np.ndarray  # per leg: knee→ankle length in the picture
     knee_depth_lead_m: np.ndarray  # per leg: how much nearer the camera than the other knee
+    knee_rise_shins: np.ndarray  # per leg: the other knee's height above it in the picture
 
 
 def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
@@ -449,7 +468,8 @@ def leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
     tilt = knee_tilt_deg(xy[..., _KNEE, :], xy[..., _OTHER_KNEE, :])
     shin = _shin_length(*_xyz(xy[..., _KNEE, :]), *_xyz(xy[..., _ANKLE, :]), np)
     lead = _knee_lead(_xyz(world[..., _KNEE, :]), _xyz(world[..., _OTHER_KNEE, :]))
-    return LegAngles(a2, a3, yaw, view, side, thigh, tilt, shin, lead)
+    rise = knee_rise_shins(xy[..., _KNEE, :], xy[..., _OTHER_KNEE, :], xy[..., _ANKLE, :])
+    return LegAngles(a2, a3, yaw, view, side, thigh, tilt, shin, lead, rise)
 
 
 def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAngles:
@@ -459,7 +479,7 @@ def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAng
     world = world_xyz_m.tolist()
     m = _ScalarMath
     lh, rh = world[pose.L_HIP], world[pose.R_HIP]
-    a2, a3, view, side, thigh, tilt, shin, lead = [], [], [], [], [], [], [], []
+    a2, a3, view, side, thigh, tilt, shin, lead, rise = [], [], [], [], [], [], [], [], []
     for leg in LEGS:
         j = LEG_LANDMARKS[leg]
         (ku, kv), (au, av) = xy[j.knee], xy[j.ankle]
@@ -473,8 +493,9 @@ def frame_leg_angles(image_xy_px: np.ndarray, world_xyz_m: np.ndarray) -> LegAng
         tilt.append(_knee_tilt(ku, kv, ou, ov, m))
         shin.append(_shin_length(ku, kv, au, av, m))
         lead.append(_knee_lead(knee, other))
+        rise.append(_knee_rise(kv, ov, shin[-1]) if shin[-1] > 0 else math.nan)
     return LegAngles(a2, a3, _yaw(lh, rh, m), view, side, thigh, tilt,  # type: ignore[arg-type]
-                     shin, lead)
+                     shin, lead, rise)
 
 
 def correct_view_deg_float(angle_2d_deg: float, yaw_deg: float, tilt_deg: float = 0.0) -> float:

@@ -92,15 +92,32 @@ class SideViewCalibration:
     #: noise, and its coupling to the other leg's swing, reach ~10° there. Blends with the image
     #: weight: no minimum beyond the detector's own where the image is trusted.
     min_rom_deg: float
+    #: ``(a, b)``: for the range of motion, the model reads a fraction ``a + b·|r|`` of a swing
+    #: in depth, ``r`` the other knee's height above the leg's own in the picture, in shin lengths
+    #: (:func:`hipcam.angles.knee_rise_shins`: the camera's pitch as seen from aside). None: the
+    #: fixed ``gain`` for the range of motion too.
+    rom_depth_fraction: tuple[float, float] | None = None
+
+    def rom_factor(self, knee_rise_shins: float) -> float:
+        """What the side-view reading (after :attr:`gain`) is multiplied by for a rep's range
+        of motion, with the camera's pitch seen as ``knee_rise_shins`` (1: no correction,
+        also for NaN). ``|r|`` is taken up to :data:`MAX_ROM_KNEE_RISE`."""
+        if self.rom_depth_fraction is None or not math.isfinite(knee_rise_shins):
+            return 1.0
+        a, b = self.rom_depth_fraction
+        return 1.0 / (self.gain * (a + b * min(abs(knee_rise_shins), MAX_ROM_KNEE_RISE)))
 
 
+#: The knee rise (shin lengths) :meth:`SideViewCalibration.rom_factor` extrapolates to: the
+#: camera grids' cameras 1.4 m up read 0.18-0.25.
+MAX_ROM_KNEE_RISE = 0.35
 #: Per pose-model variant (:func:`hipcam.pose.model_variant`). Measured on the camera grids'
 #: near legs 75-90° aside (docs/accuracy.md): the full model reads a median 0.25 of the swing
 #: (0.09-0.70), the heavy one 0.40 (0.18-0.68). The lite model is not measured: it gets the
 #: full model's.
 SIDE_VIEW_CALIBRATION: dict[str, SideViewCalibration] = {
     "full": SideViewCalibration(gain=5.0, min_rom_deg=12.0),
-    "heavy": SideViewCalibration(gain=2.5, min_rom_deg=8.0),
+    "heavy": SideViewCalibration(gain=2.5, min_rom_deg=8.0, rom_depth_fraction=(0.2, 1.8)),
 }
 
 
@@ -184,7 +201,8 @@ _CH_TILT = (13, 14)
 _CH_SHIN = (15, 16)
 _CH_LEAD = (17, 18)
 _CH_CHECK = (19, 20)
-_N_CH = 21
+_CH_RISE = (21, 22)
+_N_CH = 23
 #: Frame intervals kept to measure the frames' own rate (a running median).
 FRAME_RATE_WINDOW = 301
 
@@ -199,6 +217,15 @@ class RepResult:
     ldlj_out: float
     ldlj_back: float
     smoothness_score: float
+    #: the range of motion reported (degrees of hip rotation): the detector's peak, its side-view
+    #: share corrected for the camera's pitch (:meth:`SideViewCalibration.rom_factor`); NaN:
+    #: the peak as detected
+    rom_deg: float = math.nan
+
+    @property
+    def range_of_motion_deg(self) -> float:
+        """The rep's range of motion (degrees): :attr:`rom_deg`, else the detector's peak."""
+        return self.rom_deg if math.isfinite(self.rom_deg) else self.rep.peak_deg
 
     @property
     def jerky(self) -> bool:
@@ -216,7 +243,7 @@ class RepResult:
         r = self.rep
         return {
             "start_s": round(r.start_s, 3), "peak_s": round(r.peak_s, 3), "end_s": round(r.end_s, 3),
-            "duration_s": round(r.end_s - r.start_s, 3), "rom_deg": round(r.peak_deg, 2),
+            "duration_s": round(r.end_s - r.start_s, 3), "rom_deg": round(self.range_of_motion_deg, 2),
             "sparc": _r(self.sparc), "ldlj": _r(self.ldlj),
             "sparc_out": _r(self.sparc_out), "sparc_back": _r(self.sparc_back),
             "ldlj_out": _r(self.ldlj_out), "ldlj_back": _r(self.ldlj_back),
@@ -275,7 +302,8 @@ class LegResult:
 
     @property
     def mean_rom_deg(self) -> float:
-        return float(np.mean([r.rep.peak_deg for r in self.reps])) if self.reps else float("nan")
+        return (float(np.mean([r.range_of_motion_deg for r in self.reps])) if self.reps
+                else float("nan"))
 
     def to_dict(self) -> dict:
         from hipcam.settrends import set_trend
@@ -287,7 +315,7 @@ class LegResult:
             sets.append({"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3),
                          "reps": s.reps, "smoothness_score": _r(mean_score(scores), 1),
                          # the road to 100: first vs last reps of the set (hipcam.settrends)
-                         "trend": set_trend({"rom_deg": [r.rep.peak_deg for r in members],
+                         "trend": set_trend({"rom_deg": [r.range_of_motion_deg for r in members],
                                              "duration_s": [r.rep.end_s - r.rep.start_s for r in members],
                                              "smoothness": scores})})
         return {
@@ -422,6 +450,9 @@ class _LegStream:
         # model moves the thigh with the shin, and a yaw following it would bend the reading
         self.rest_thigh_yaw = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
         self.rest_knee_tilt = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
+        # the camera's pitch as the knees show it (the range of motion read from the side)
+        self.rest_knee_rise = SortedWindow(max(int(YAW_WINDOW_S * fs_hz), 1))
+        self.knee_rise = array("d")
         self.thigh_yaw = array("d")  # the held values used, per sample
         self.knee_tilt = array("d")
         self.shin_length = array("d")  # px, per sample (the knee-extension check)
@@ -567,6 +598,9 @@ class SessionAnalyzer:
                 out[_CH_SHIN[k]] = la.shin_length_px[k]
                 if seen[1 - k]:  # the other knee's depth is a guess while that leg is not seen
                     out[_CH_LEAD[k]] = la.knee_depth_lead_m[k]
+                # the other knee's place, even guessed, follows the camera's pitch (it is read
+                # while the legs rest, from a leg hidden behind this one too)
+                out[_CH_RISE[k]] = la.knee_rise_shins[k]
             out[_CH_VIEW[k]] = la.view_yaw_deg[k]
         out[_CH_YAW] = la.camera_yaw_deg
         return out
@@ -641,6 +675,10 @@ class SessionAnalyzer:
                     s.rest_thigh_yaw.append(thigh)
                 if countable and both_rest and math.isfinite(tilt):
                     s.rest_knee_tilt.append(tilt)
+                rise = ch[_CH_RISE[k]]
+                if countable and both_rest and math.isfinite(rise):
+                    s.rest_knee_rise.append(rise)
+                s.knee_rise.append(s.rest_knee_rise.median() if len(s.rest_knee_rise) else rise)
                 if len(s.rest_thigh_yaw):  # else this frame's own values, until the leg rests
                     thigh = s.rest_thigh_yaw.median()
                 if len(s.rest_knee_tilt):
@@ -874,14 +912,26 @@ class SessionAnalyzer:
         """Smoothness of a finished rep (:mod:`hipcam.rep_smoothness`), with the pose-noise
         floor measured on this leg's resting stretches before the rep; NaN (not scored) for a
         rep read mostly from the 3D side-view estimate (:data:`SMOOTHNESS_MIN_IMAGE_WEIGHT`)."""
+        rom = self._rom_deg(s, rep)
         if s.image_weight[rep.peak_index] < SMOOTHNESS_MIN_IMAGE_WEIGHT:  # not measurable
-            return RepResult(rep, math.nan, math.nan, math.nan, math.nan, math.nan)
+            return RepResult(rep, math.nan, math.nan, math.nan, math.nan, math.nan, rom)
         rest_rel = np.subtract(s.filtered, s.rest)
         noise = leg_noise_floor(s.raw, rest_rel, self.fs_hz, [r.rep for r in s.reps],
                                 rep.start_index - self._pad)
         sc = score_rep(s.raw, self.fs_hz, rep, self.frame_rate_hz, noise)
         return RepResult(rep, sc.sparc_out, sc.sparc_back, sc.ldlj_out, sc.ldlj_back,
-                         sc.smoothness_score)
+                         sc.smoothness_score, rom)
+
+    def _rom_deg(self, s: _LegStream, rep: Rep) -> float:
+        """A rep's range of motion: its peak, the side-view share of it (``1 − w``, ``w`` the
+        image weight at the peak) corrected for the camera's pitch
+        (:meth:`SideViewCalibration.rom_factor`); NaN (the peak as it is) where the picture
+        alone read it."""
+        w = s.image_weight[rep.peak_index]
+        if w >= 1.0:
+            return math.nan
+        factor = self.side_view.rom_factor(s.knee_rise[rep.peak_index])
+        return rep.peak_deg * (w + (1.0 - w) * factor)
 
     def _close_set(self, leg: str, reason: str) -> SetEndEvent:
         s = self._legs[leg]

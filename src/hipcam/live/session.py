@@ -242,7 +242,8 @@ class LiveTracker:
         r = res.rep
         L = self.legs[leg]
         L.countdown_said = None
-        rep = StoredRep(leg, ev.count, ev.set_number, r.start_s, r.peak_s, r.end_s, float(r.peak_deg),
+        rep = StoredRep(leg, ev.count, ev.set_number, r.start_s, r.peak_s, r.end_s,
+                        float(res.range_of_motion_deg),
                         res.smoothness_score, res.sparc, res.ldlj, res.jerky)
         row = (rep, ev.current_set, ev.set_start_s, ev.set_smoothness_score, ev.best_set,
                ev.leg_smoothness_score)
