@@ -24,9 +24,8 @@ import replay  # noqa: E402  (tests/replay.py: the storage format and the varian
 from hipcam.pipeline import analyse_video  # noqa: E402
 from hipcam.pose import BUNDLED_MODELS  # noqa: E402
 
-#: The held-out camera grid of docs/accuracy.md (``--grid-seed 900 --grid-bodies
-#: slim_female,older``).
-HELD_OUT_GRID_SEED, HELD_OUT_GRID_BODIES = 900, ("slim_female", "older")
+#: The held-out camera grids of docs/accuracy.md (``--grid-seed S --grid-bodies B``).
+HELD_OUT_GRIDS = ((900, ("slim_female", "older")), (4900, ("older", "dark_male")))
 
 
 def record_side_view(name: str) -> None:
@@ -43,8 +42,9 @@ def record_side_view(name: str) -> None:
     grid = accuracy.camera_grid("reduced")
     if cell not in grid:
         grid = accuracy.camera_grid("full")
-    if cell not in grid:  # a held-out copy of the full grid (docs/accuracy.md)
-        grid = accuracy.camera_grid("full", HELD_OUT_GRID_SEED, HELD_OUT_GRID_BODIES)
+    for seed, bodies in HELD_OUT_GRIDS:  # a held-out copy of the full grid (docs/accuracy.md)
+        if cell not in grid:
+            grid = accuracy.camera_grid("full", seed, bodies)
     model = BUNDLED_MODELS["heavy" if name in replay.HEAVY else "full"]
     poses = accuracy.grid_poses(cell, grid[cell], model)
     shutil.copyfile(poses, replay.POSES_DIR / f"{name}.npz")

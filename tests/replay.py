@@ -59,6 +59,9 @@ SIDE_VIEWS = {
     # posed by the heavy model (see HEAVY)
     "side_az90_low_heavy": "grid_az+90_near_average_h0.6",
     "side_az90_high_heavy": "grid_az+90_near_average_h1.4",
+    # the same, a dark body (held-out grid 4900): the side-view reading gives a quarter of each
+    # swing, 6-8° after the fixed gain, under the 8° minimum until corrected for the pitch
+    "side_az90_low_small_heavy": "grid4900_az+90_near_dark_male_h0.6",
 }
 
 #: Recordings made with the heavy pose model (the default since 2026-12-03; the rest of the tier
@@ -73,6 +76,9 @@ HEAVY = {
     # reading gives 0.5 / 1.3 of the true swing (the range of motion's pitch correction)
     "side_az90_low_heavy": "grid_az+90_near_average_h0.6",
     "side_az90_high_heavy": "grid_az+90_near_average_h1.4",
+    # the same, a dark body (held-out grid 4900): the side-view reading gives a quarter of each
+    # swing, 6-8° after the fixed gain, under the 8° minimum until corrected for the pitch
+    "side_az90_low_small_heavy": "grid4900_az+90_near_dark_male_h0.6",
 }
 
 #: Look-alike renders of ``benchmarks/lookalikes.py`` (posed by the real model): name -> scenario.

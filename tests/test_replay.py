@@ -193,6 +193,21 @@ def test_side_view_range_of_motion_is_corrected_for_the_cameras_pitch(monkeypatc
     assert plain["side_az90_low_heavy"] < -10.0 and plain["side_az90_high_heavy"] > 6.0, plain
 
 
+def test_a_small_side_view_reading_from_a_low_camera_counts_once_corrected(monkeypatch):
+    """A rep read from the side-view estimate must reach the 3D minimum (8°) — judged on the
+    range of motion corrected for the camera's pitch: from knee height the heavy model reads a
+    dark body's 25-35° reps as 6-8° after the fixed gain (0 of 4 counted), 10-12° corrected."""
+    import hipcam.session
+
+    an, truth, moving, resting = _side("side_az90_low_small_heavy")
+    assert len(an.reps(moving)) == len(truth[moving]["rep_intervals_s"]) == 4
+    assert an.reps(resting) == []
+    heavy = hipcam.session.SIDE_VIEW_CALIBRATION["heavy"]
+    monkeypatch.setitem(hipcam.session.SIDE_VIEW_CALIBRATION, "heavy",
+                        dataclasses.replace(heavy, rom_depth_fraction=None))
+    assert replay.replay("side_az90_low_small_heavy").reps(moving) == []
+
+
 def test_reps_read_from_the_side_view_estimate_get_no_smoothness_score(monkeypatch):
     """90° aside the reps are read from the model's 3D pose, whose score means nothing (smooth
     rendered reps there were flagged jerky 48 times in 350): no score, said once, in every
