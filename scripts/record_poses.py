@@ -25,7 +25,8 @@ from hipcam.pipeline import analyse_video  # noqa: E402
 from hipcam.pose import BUNDLED_MODELS  # noqa: E402
 
 #: The held-out camera grids of docs/accuracy.md (``--grid-seed S --grid-bodies B``).
-HELD_OUT_GRIDS = ((900, ("slim_female", "older")), (4900, ("older", "dark_male")))
+HELD_OUT_GRIDS = ((900, ("slim_female", "older")), (4900, ("older", "dark_male")),
+                  (5900, ("slim_female", "average")))
 
 
 def record_side_view(name: str) -> None:

@@ -62,6 +62,9 @@ SIDE_VIEWS = {
     # the same, a dark body (held-out grid 4900): the side-view reading gives a quarter of each
     # swing, 6-8° after the fixed gain, under the 8° minimum until corrected for the pitch
     "side_az90_low_small_heavy": "grid4900_az+90_near_dark_male_h0.6",
+    # a slim body 90° aside from 1.4 m up (held-out grid 5900): the model's confidence in the
+    # near ankle dips to 0.40-0.47 at the top of every rep (angles.KEEP_VISIBILITY)
+    "side_az90_high_slim_heavy": "grid5900_az-90_near_slim_female_h1.4",
 }
 
 #: Recordings made with the heavy pose model (the default since 2026-12-03; the rest of the tier
@@ -79,6 +82,9 @@ HEAVY = {
     # the same, a dark body (held-out grid 4900): the side-view reading gives a quarter of each
     # swing, 6-8° after the fixed gain, under the 8° minimum until corrected for the pitch
     "side_az90_low_small_heavy": "grid4900_az+90_near_dark_male_h0.6",
+    # a slim body 90° aside from 1.4 m up (held-out grid 5900): the model's confidence in the
+    # near ankle dips to 0.40-0.47 at the top of every rep (angles.KEEP_VISIBILITY)
+    "side_az90_high_slim_heavy": "grid5900_az-90_near_slim_female_h1.4",
 }
 
 #: Look-alike renders of ``benchmarks/lookalikes.py`` (posed by the real model): name -> scenario.

@@ -370,3 +370,15 @@ def test_the_knee_rise_shows_the_cameras_pitch_from_the_side(az):
     shin = np.linalg.norm(s.world_xyz_m[pose.L_ANKLE] - s.world_xyz_m[pose.L_KNEE])
     want = w / shin * math.sin(math.radians(abs(az))) * math.tan(math.radians(20.0))
     assert rises[1] == pytest.approx(want, rel=0.15)
+
+
+def test_a_leg_already_seen_stays_seen_down_to_the_keep_visibility():
+    vis = np.ones((33,))
+    vis[[pose.L_KNEE, pose.L_ANKLE]] = 0.9
+    vis[pose.R_ANKLE] = 0.42  # between KEEP_VISIBILITY and MIN_VISIBILITY
+    assert angles.KEEP_VISIBILITY < 0.42 < angles.MIN_VISIBILITY
+    assert angles.legs_seen(vis).tolist() == [True, False]
+    assert angles.legs_seen(vis, was_seen=np.array([True, False])).tolist() == [True, False]
+    assert angles.legs_seen(vis, was_seen=np.array([True, True])).tolist() == [True, True]
+    vis[pose.R_ANKLE] = 0.3  # below it: gone even if seen before
+    assert angles.legs_seen(vis, was_seen=np.array([True, True])).tolist() == [True, False]

@@ -43,6 +43,11 @@ from hipcam import pose
 LEGS = ("left", "right")
 #: A knee or ankle with a visibility below this is not a measurement.
 MIN_VISIBILITY = 0.5
+#: ... and a leg already seen stays seen down to this (hysteresis): from a camera above and
+#: beside the bed the heavy model's confidence in the near ankle dips to 0.40-0.47 at the top of
+#: every swing away from the camera, which cut each rep by a 0.3-0.5 s gap; hidden legs read
+#: 0.15-0.3.
+KEEP_VISIBILITY = 0.35
 #: A lower leg whose knee and ankle both lie within this many shin lengths of the other lower leg
 #: in the picture, and which the model sees less well than that one, is hidden behind it
 #: (:func:`hidden_behind_other_leg`).
@@ -200,11 +205,17 @@ def hidden_behind_other_leg(image_xy_px: np.ndarray, visibility: np.ndarray) -> 
         return overlap & (own < own[..., ::-1] - HIDDEN_VISIBILITY_MARGIN)
 
 
-def legs_seen(visibility: np.ndarray, image_xy_px: np.ndarray | None = None) -> np.ndarray:
+def legs_seen(visibility: np.ndarray, image_xy_px: np.ndarray | None = None,
+              was_seen: np.ndarray | None = None) -> np.ndarray:
     """Boolean ``(..., 2)`` in :data:`LEGS` order: knee and ankle both visible enough (and, when
-    the image landmarks are given, the lower leg not hidden behind the other one)."""
+    the image landmarks are given, the lower leg not hidden behind the other one). With
+    ``was_seen`` (the previous frame's verdict, same shape) a leg seen there stays seen down to
+    :data:`KEEP_VISIBILITY` (hysteresis: see there)."""
     vis = np.asarray(visibility)
-    seen = np.minimum(vis[..., _KNEE], vis[..., _ANKLE]) >= MIN_VISIBILITY
+    own = np.minimum(vis[..., _KNEE], vis[..., _ANKLE])
+    floor = MIN_VISIBILITY if was_seen is None else np.where(was_seen, KEEP_VISIBILITY,
+                                                             MIN_VISIBILITY)
+    seen = own >= floor
     if image_xy_px is not None:
         seen &= ~hidden_behind_other_leg(image_xy_px, vis)
     return seen

@@ -581,12 +581,13 @@ class SessionAnalyzer:
         """Steps 1-3 for one frame: the channels to resample (NaN = not measured)."""
         self.frames += 1
         out = [math.nan] * _N_CH
-        self.seen_now = (False, False)
+        was_seen, self.seen_now = self.seen_now, (False, False)
         if sample is None:
             return out
         self.frames_detected += 1
         sample = angles.mask_offscreen(sample)
-        seen = angles.legs_seen(sample.visibility, sample.image_xy_px).tolist()
+        seen = angles.legs_seen(sample.visibility, sample.image_xy_px,
+                                np.array(was_seen)).tolist()
         self.seen_now = (seen[0], seen[1])
         la = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
         in_pos = self.gate.in_position(t_s, sample, la)
