@@ -111,6 +111,7 @@ class SideViewCalibration:
 #: The knee rise (shin lengths) :meth:`SideViewCalibration.rom_factor` extrapolates to: the
 #: camera grids' cameras 1.4 m up read 0.18-0.25.
 MAX_ROM_KNEE_RISE = 0.35
+
 #: Per pose-model variant (:func:`hipcam.pose.model_variant`). Measured on the camera grids'
 #: near legs 75-90° aside (docs/accuracy.md): the full model reads a median 0.25 of the swing
 #: (0.09-0.70), the heavy one 0.40 (0.18-0.68). Most of the heavy model's spread is the camera's
@@ -223,8 +224,8 @@ class RepResult:
     ldlj_back: float
     smoothness_score: float
     #: the range of motion reported (degrees of hip rotation): the detector's peak, its side-view
-    #: share corrected for the camera's pitch (:meth:`SideViewCalibration.rom_factor`); NaN:
-    #: the peak as detected
+    #: share corrected for the camera's pitch (:meth:`SideViewCalibration.rom_factor`); NaN (not
+    #: given): the peak as detected
     rom_deg: float = math.nan
 
     @property
@@ -353,8 +354,8 @@ class LegResult:
 ROM_NOTE_IMAGE = ("measured from the picture (mean error 2-4° on rendered tests up to 45° aside, "
                   "~8° at 60°; a camera at knee height reads a little short)")
 ROM_NOTE_3D = ("approximate: camera more than 60° to the side, read from the model's 3D pose "
-               "and corrected for the camera's height (mean error 2-6° per camera angle on "
-               "rendered tests, up to ~20° for one leg)")
+               "(heavy model, corrected for the camera's height: mean error 2-6° per camera "
+               "angle on rendered tests, up to ~20° for one leg; --model full: 10-30°)")
 
 
 def edge_on_warning(leg: str, view_yaw_deg: float) -> str:
@@ -733,7 +734,7 @@ class SessionAnalyzer:
         s.filtered.append(f)
         s.rest.append(rest)
         rep = s.detector.update(t, f - rest if math.isfinite(f) else math.nan, rest)
-        if rep is not None and self._range_of_motion(s, rep) >= (
+        if rep is not None and self._rom_deg(s, rep) >= (
                 self.side_view.min_rom_deg * (1.0 - s.image_weight[rep.peak_index])):
             s.pending.append(rep)
         events: list[RepEvent | SetEndEvent] = []
@@ -929,19 +930,14 @@ class SessionAnalyzer:
         return RepResult(rep, sc.sparc_out, sc.sparc_back, sc.ldlj_out, sc.ldlj_back,
                          sc.smoothness_score, rom)
 
-    def _range_of_motion(self, s: _LegStream, rep: Rep) -> float:
-        """:meth:`_rom_deg`, or the peak where that is NaN."""
-        rom = self._rom_deg(s, rep)
-        return rom if math.isfinite(rom) else rep.peak_deg
-
     def _rom_deg(self, s: _LegStream, rep: Rep) -> float:
         """A rep's range of motion: its peak, the side-view share of it (``1 − w``, ``w`` the
         image weight at the peak) corrected for the camera's pitch
-        (:meth:`SideViewCalibration.rom_factor`); NaN (the peak as it is) where the picture
-        alone read it."""
+        (:meth:`SideViewCalibration.rom_factor`); the peak as it is where the picture alone
+        read it."""
         w = s.image_weight[rep.peak_index]
         if w >= 1.0:
-            return math.nan
+            return rep.peak_deg
         factor = self.side_view.rom_factor(s.knee_rise[rep.peak_index])
         return rep.peak_deg * (w + (1.0 - w) * factor)
 
