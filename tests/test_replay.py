@@ -182,6 +182,11 @@ def test_side_view_range_of_motion_is_corrected_for_the_cameras_pitch(monkeypatc
             assert res.rom_approximate
             rom = [r["rom_deg"] for r in res.to_dict()["reps_detail"]]
             out[name] = float(np.mean(rom) - np.mean(truth[moving]["amplitudes_deg"]))
+            # the plotted and exported angle is in the same degrees as the reps' range of motion
+            ser = an.series()
+            above = ser[f"{moving}_filtered_deg"] - ser[f"{moving}_rest_deg"]
+            for r, want in zip(res.reps, rom, strict=True):
+                assert above[r.rep.peak_index] == pytest.approx(want, abs=0.05)
         return out
 
     corrected = errors()

@@ -935,11 +935,16 @@ class SessionAnalyzer:
         image weight at the peak) corrected for the camera's pitch
         (:meth:`SideViewCalibration.rom_factor`); the peak as it is where the picture alone
         read it."""
-        w = s.image_weight[rep.peak_index]
+        return rep.peak_deg * self._rom_scale(s, rep.peak_index)
+
+    def _rom_scale(self, s: _LegStream, i: int) -> float:
+        """What an angle above rest at grid sample ``i`` is multiplied by to be degrees of hip
+        rotation: 1 where the picture alone reads it, else its side-view share (``1 − w``)
+        scaled by :meth:`SideViewCalibration.rom_factor` for the camera's pitch."""
+        w = s.image_weight[i]
         if w >= 1.0:
-            return rep.peak_deg
-        factor = self.side_view.rom_factor(s.knee_rise[rep.peak_index])
-        return rep.peak_deg * (w + (1.0 - w) * factor)
+            return 1.0
+        return w + (1.0 - w) * self.side_view.rom_factor(s.knee_rise[i])
 
     def _close_set(self, leg: str, reason: str) -> SetEndEvent:
         s = self._legs[leg]
@@ -1033,7 +1038,11 @@ class SessionAnalyzer:
             out[f"{leg}_angle_3d_deg"] = np.array(self.raw_3d[leg])
             out[f"{leg}_view_yaw_deg"] = np.array(s.view_yaw)
             out[f"{leg}_image_weight"] = np.array(s.image_weight)
-            out[f"{leg}_angle_deg"] = np.array(s.raw)
-            out[f"{leg}_filtered_deg"] = np.array(s.filtered)
-            out[f"{leg}_rest_deg"] = np.array(s.rest)
+            # the angle above rest in the same degrees as the reps' range of motion (the
+            # side-view share corrected for the camera's pitch, as :meth:`_rom_scale`)
+            rest = np.array(s.rest)
+            scale = np.array([self._rom_scale(s, i) for i in range(len(s.rest))])
+            out[f"{leg}_angle_deg"] = rest + (np.array(s.raw) - rest) * scale
+            out[f"{leg}_filtered_deg"] = rest + (np.array(s.filtered) - rest) * scale
+            out[f"{leg}_rest_deg"] = rest
         return out
