@@ -35,6 +35,20 @@ AWKWARD = {
 }
 
 
+#: Side views posed by the heavy model (:data:`SIDE_VIEWS` and :data:`HEAVY` entries both).
+HEAVY_SIDE_VIEWS = {
+    # the near leg 90° aside, camera at knee height / 1.4 m up (~18° down): the model's side-view
+    # reading gives 0.5 / 1.3 of the true swing (the range of motion's pitch correction)
+    "side_az90_low_heavy": "grid_az+90_near_average_h0.6",
+    "side_az90_high_heavy": "grid_az+90_near_average_h1.4",
+    # the same, a dark body (held-out grid 4900): the side-view reading gives a quarter of each
+    # swing, 6-8° after the fixed gain, under the 8° minimum until corrected for the pitch
+    "side_az90_low_small_heavy": "grid4900_az+90_near_dark_male_h0.6",
+    # a slim body 90° aside from 1.4 m up (held-out grid 5900): the model's confidence in the
+    # near ankle dips to 0.40-0.47 at the top of every rep (angles.KEEP_VISIBILITY)
+    "side_az90_high_slim_heavy": "grid5900_az-90_near_slim_female_h1.4",
+}
+
 #: Side views from ``benchmarks/accuracy.py``'s camera grid (rendered with ``hipcam synth``, posed by
 #: the real model): name -> grid cell. Truth: ``tests/data/poses/<name>.truth.json``.
 SIDE_VIEWS = {
@@ -56,15 +70,7 @@ SIDE_VIEWS = {
     # the near (right) leg exercises 75° aside, 1.4 m up; the resting left leg, seen edge-on
     # behind it, got 4 phantom reps from the model's guesses (held-out grid 900)
     "side_az75_far_rests": "grid900_az+75_near_older_h1.4",
-    # posed by the heavy model (see HEAVY)
-    "side_az90_low_heavy": "grid_az+90_near_average_h0.6",
-    "side_az90_high_heavy": "grid_az+90_near_average_h1.4",
-    # the same, a dark body (held-out grid 4900): the side-view reading gives a quarter of each
-    # swing, 6-8° after the fixed gain, under the 8° minimum until corrected for the pitch
-    "side_az90_low_small_heavy": "grid4900_az+90_near_dark_male_h0.6",
-    # a slim body 90° aside from 1.4 m up (held-out grid 5900): the model's confidence in the
-    # near ankle dips to 0.40-0.47 at the top of every rep (angles.KEEP_VISIBILITY)
-    "side_az90_high_slim_heavy": "grid5900_az-90_near_slim_female_h1.4",
+    **HEAVY_SIDE_VIEWS,
 }
 
 #: Recordings made with the heavy pose model (the default since 2026-12-03; the rest of the tier
@@ -75,16 +81,7 @@ HEAVY = {
     # 1-10° from "down", visibility 0.5-0.9) while the right leg exercises in view: a guessed leg,
     # not a posture change (it vetoed 3 of the right leg's 6 reps as posture echoes)
     "both_legs_occluded_heavy": "both_legs_occluded",
-    # the near leg 90° aside, camera at knee height / 1.4 m up (~18° down): the model's side-view
-    # reading gives 0.5 / 1.3 of the true swing (the range of motion's pitch correction)
-    "side_az90_low_heavy": "grid_az+90_near_average_h0.6",
-    "side_az90_high_heavy": "grid_az+90_near_average_h1.4",
-    # the same, a dark body (held-out grid 4900): the side-view reading gives a quarter of each
-    # swing, 6-8° after the fixed gain, under the 8° minimum until corrected for the pitch
-    "side_az90_low_small_heavy": "grid4900_az+90_near_dark_male_h0.6",
-    # a slim body 90° aside from 1.4 m up (held-out grid 5900): the model's confidence in the
-    # near ankle dips to 0.40-0.47 at the top of every rep (angles.KEEP_VISIBILITY)
-    "side_az90_high_slim_heavy": "grid5900_az-90_near_slim_female_h1.4",
+    **HEAVY_SIDE_VIEWS,
 }
 
 #: Look-alike renders of ``benchmarks/lookalikes.py`` (posed by the real model): name -> scenario.

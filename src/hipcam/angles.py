@@ -206,7 +206,7 @@ def hidden_behind_other_leg(image_xy_px: np.ndarray, visibility: np.ndarray) -> 
 
 
 def legs_seen(visibility: np.ndarray, image_xy_px: np.ndarray | None = None,
-              was_seen: np.ndarray | None = None) -> np.ndarray:
+              was_seen: np.ndarray | tuple[bool, bool] | None = None) -> np.ndarray:
     """Boolean ``(..., 2)`` in :data:`LEGS` order: knee and ankle both visible enough (and, when
     the image landmarks are given, the lower leg not hidden behind the other one). With
     ``was_seen`` (the previous frame's verdict, same shape) a leg seen there stays seen down to

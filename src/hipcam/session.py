@@ -587,8 +587,7 @@ class SessionAnalyzer:
             return out
         self.frames_detected += 1
         sample = angles.mask_offscreen(sample)
-        seen = angles.legs_seen(sample.visibility, sample.image_xy_px,
-                                np.array(was_seen)).tolist()
+        seen = angles.legs_seen(sample.visibility, sample.image_xy_px, was_seen).tolist()
         self.seen_now = (seen[0], seen[1])
         la = angles.frame_leg_angles(sample.image_xy_px, sample.world_xyz_m)
         in_pos = self.gate.in_position(t_s, sample, la)
